@@ -1,0 +1,48 @@
+# The commands people type. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 7860
+CORPUS ?= seeds
+STORE ?= .qa/store
+# Offline: nothing may be fetched from a model hub, here or in CI.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run test lint unit install install-test index clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+index: install
+	$(BIN)/qa index --corpus $(CORPUS) --store $(STORE)
+
+run: index
+	$(BIN)/qa serve --store $(STORE) --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff check qa index app.py tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+unit: install-test
+	$(BIN)/python -m pytest -m "not integration and not browser"
+
+clean:
+	rm -rf .qa .pytest_cache .mypy_cache .ruff_cache test-output

@@ -1,0 +1,1 @@
+"""Ingestion: reading a corpus, chunking, embedding, and the stores."""

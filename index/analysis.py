@@ -1,0 +1,47 @@
+"""Text analysis for lexical matching: case and accent folding, elisions, stopwords.
+
+Used to compare question words with document words whatever their case or
+accents ("OCRTEH", "ocrteh"; "Élysée", "elysee"), in French and English.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+STOPWORDS = frozenset(
+    # French
+    """a au aux avec ce ces cet cette dans de des du elle elles en et eux il ils je la le les
+    leur leurs lui ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui
+    sa se ses son sur ta te tes toi ton tu un une vos votre vous y est sont ete etait etaient
+    etre avoir ont a avait avaient fait faire comme plus tres aussi dont alors ainsi quel quelle
+    quels quelles quoi comment pourquoi quand combien ou lequel laquelle lesquels depuis selon
+    entre sans sous chez vers cela ceci ca si tout tous toute toutes autre autres meme
+    """
+    # English
+    """the of and to in is are was were be been being a an for on at by with from as that this
+    these those it its what which who whom whose when where why how did does do has have had
+    not or but if than then there their they them he she his her we our you your i me my
+    about into over under after before during can could would should will shall may might
+    much many most more some any each other such only also just very according
+    """.split()
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: "Élysée" -> "elysee"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def terms(text: str) -> list[str]:
+    """Content words of `text`, folded, without elisions, stopwords or 1-letter words.
+
+    >>> terms("Qui dirige l'OCRTEH ?")
+    ['dirige', 'ocrteh']
+    """
+    words = _WORD.findall(fold(_ELISION.sub(" ", text)))
+    return [w for w in words if len(w) > 1 and w not in STOPWORDS]

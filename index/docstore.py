@@ -1,0 +1,150 @@
+"""The document store: texts, chunk spans and sentence vectors, in SQLite.
+
+Citations quote `documents.text`, so it is kept exactly as decoded. Sentence
+vectors are computed at index time so that choosing the answer sentence costs
+no model call at query time. The only module that talks SQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from index.chunking import Chunk
+from index.documents import Document
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    source TEXT PRIMARY KEY, text TEXT NOT NULL, title TEXT NOT NULL,
+    date TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_source ON chunks (source, start);
+CREATE TABLE IF NOT EXISTS sentences (
+    source TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    vector BLOB NOT NULL, PRIMARY KEY (source, start));
+"""
+
+
+class DocStore:
+    """SQLite file holding documents, chunk spans and sentence vectors.
+
+    Args:
+        path: the database file; created with its tables when missing.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes: all of them land, or none."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def clear(self) -> None:
+        """Remove everything (used by `--rebuild`)."""
+        with self.transaction():
+            for table in ("meta", "documents", "chunks", "sentences"):
+                self._db.execute(f"DELETE FROM {table}")
+
+    # -- meta ---------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        """Return a recorded setting, or None."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Record a setting (the model, the chunking...)."""
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- documents ----------------------------------------------------------
+    def document_hashes(self) -> dict[str, str]:
+        """Map each stored source to its content hash."""
+        return dict(self._db.execute("SELECT source, hash FROM documents").fetchall())
+
+    def get_document(self, source: str) -> Document | None:
+        """Return the stored document, or None when `source` is not indexed."""
+        row = self._db.execute(
+            "SELECT source, text, title, date FROM documents WHERE source = ?", (source,)
+        ).fetchone()
+        return None if row is None else Document(*row)
+
+    def replace_document(self, document: Document, chunks: Iterable[Chunk],
+                         sentences: list[tuple[int, int]], vectors: np.ndarray) -> list[str]:
+        """Store a document with its chunk spans and sentence vectors (float16).
+
+        Returns:
+            The chunk ids the previous version of the document had.
+        """
+        old = self.delete_document(document.source)
+        self._db.execute(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?)",
+            (document.source, document.text, document.title, document.date,
+             document.content_hash),
+        )
+        self._db.executemany(
+            "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)",
+            [(c.id, c.source, c.start, c.end) for c in chunks],
+        )
+        blobs = vectors.astype(np.float16)
+        self._db.executemany(
+            "INSERT OR REPLACE INTO sentences VALUES (?, ?, ?, ?)",
+            [(document.source, a, b, blobs[i].tobytes()) for i, (a, b) in enumerate(sentences)],
+        )
+        return old
+
+    def delete_document(self, source: str) -> list[str]:
+        """Remove a document and everything derived from it; return its chunk ids."""
+        ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
+        for table in ("documents", "chunks", "sentences"):
+            self._db.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
+        return ids
+
+    def chunk_ids(self) -> set[str]:
+        """Every stored chunk id."""
+        return {r[0] for r in self._db.execute("SELECT id FROM chunks")}
+
+    def sources_of_chunks(self, ids: set[str]) -> set[str]:
+        """The sources that own any of the chunk `ids`."""
+        rows = self._db.execute("SELECT id, source FROM chunks").fetchall()
+        return {source for cid, source in rows if cid in ids}
+
+    def count(self, table: str) -> int:
+        """Number of rows of `documents`, `chunks` or `sentences`."""
+        if table not in {"documents", "chunks", "sentences"}:
+            raise ValueError(f"unknown table {table!r}")
+        return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    # -- sentences ----------------------------------------------------------
+    def sentences_between(
+        self, source: str, start: int, end: int
+    ) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """Sentences of `source` overlapping [start, end), with their vectors."""
+        rows = self._db.execute(
+            "SELECT start, end, vector FROM sentences WHERE source = ? AND start < ? AND end > ?"
+            " ORDER BY start", (source, end, start),
+        ).fetchall()
+        spans = [(int(a), int(b)) for a, b, _ in rows]
+        if not rows:
+            return spans, np.zeros((0, 0), dtype=np.float32)
+        vectors = np.stack([np.frombuffer(v, dtype=np.float16) for _, _, v in rows])
+        return spans, vectors.astype(np.float32)

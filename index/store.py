@@ -1,0 +1,128 @@
+"""The vector store: chunk vectors in Chroma. The only module that imports chromadb.
+
+Embedded (`PersistentClient`, the default) or a Chroma server (`HttpClient`).
+Vectors are always computed by us and passed in: Chroma's own embedding
+function would download a model, so collections are opened without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from index.chunking import Chunk
+from index.errors import StoreError
+
+COLLECTION = "chunks"
+_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk found by vector search, with its cosine similarity."""
+
+    chunk: Chunk
+    score: float
+
+
+def _client(path: Path | None, url: str | None) -> Any:
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False, allow_reset=False)
+    if url:
+        parsed = urlparse(url)
+        if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+            raise StoreError(f"bad Chroma URL {url!r}: expected http://HOST:PORT")
+        return chromadb.HttpClient(
+            host=parsed.hostname, port=parsed.port or 8000,
+            ssl=parsed.scheme == "https", settings=settings,
+        )
+    if path is None:
+        raise StoreError("no store path and no Chroma URL given")
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+class VectorStore:
+    """Chunk vectors and their metadata in one Chroma collection.
+
+    Args:
+        path: folder of the embedded store (ignored when `url` is given).
+        url: `http://HOST:PORT` of a Chroma server, or None for embedded.
+        collection: collection name (one per index).
+    """
+
+    def __init__(self, path: Path | None, url: str | None = None,
+                 collection: str = COLLECTION) -> None:
+        try:
+            self._client = _client(path, url)
+            self._collection = self._client.get_or_create_collection(
+                collection, embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        except StoreError:
+            raise
+        except Exception as exc:  # chromadb raises many types; all mean "unusable"
+            where = url or str(path)
+            raise StoreError(
+                f"cannot open the vector store at {where}: {exc}. "
+                "Check the Chroma server, or run `qa index --rebuild`"
+            ) from exc
+
+    def reset(self) -> None:
+        """Remove every chunk (used by `--rebuild` against a Chroma server)."""
+        self.delete(sorted(self.ids()))
+
+    def count(self) -> int:
+        """Number of chunks stored."""
+        return int(self._collection.count())
+
+    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray,
+            metadata: Sequence[dict[str, str | int]]) -> None:
+        """Upsert chunks with their vectors and extra metadata (title, date, model...)."""
+        for begin in range(0, len(chunks), _BATCH):
+            part = chunks[begin:begin + _BATCH]
+            metas = [
+                {"source": c.source, "start": c.start, "end": c.end, "hash": c.content_hash, **m}
+                for c, m in zip(part, metadata[begin:begin + _BATCH], strict=True)
+            ]
+            self._collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=vectors[begin:begin + _BATCH].tolist(),
+                documents=[c.text for c in part],
+                metadatas=metas,  # type: ignore[arg-type]
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove chunks by id (unknown ids are ignored)."""
+        for begin in range(0, len(ids), _BATCH):
+            self._collection.delete(ids=list(ids[begin:begin + _BATCH]))
+
+    def ids(self) -> set[str]:
+        """Every stored chunk id."""
+        return set(self._collection.get(include=[])["ids"])
+
+    def search(self, vector: np.ndarray, k: int) -> list[Hit]:
+        """The `k` chunks nearest to `vector`, best first."""
+        if k <= 0:
+            raise ValueError(f"k must be positive, got {k}")
+        total = self.count()
+        if total == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector.tolist()], n_results=min(k, total),
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for cid, text, meta, dist in zip(
+            result["ids"][0], result["documents"][0], result["metadatas"][0],
+            result["distances"][0], strict=True,
+        ):
+            chunk = Chunk(cid, str(meta["source"]), int(meta["start"]), int(meta["end"]), text)
+            hits.append(Hit(chunk, 1.0 - float(dist)))
+        return hits

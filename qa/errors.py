@@ -1,0 +1,15 @@
+"""Errors the answering side raises on purpose, with a message for the user."""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """A failure the user can act on; the CLI prints it on one line, exit code 1."""
+
+
+class BadQuestion(QAError):
+    """The question is empty or unusable."""
+
+
+class ConfigError(QAError, ValueError):
+    """A setting has a value that does not parse or is out of range."""

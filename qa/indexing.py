@@ -1,0 +1,58 @@
+"""`qa index`: validate the corpus, then update the index, or rebuild it aside and swap."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from index.builder import IndexBuilder, IndexSummary, ProgressFactory
+from index.chunking import Chunker
+from index.documents import load_corpus
+from index.embedding import Embedder
+from index.layout import open_stores
+from qa.config import Settings
+
+
+def _swap(new: Path, root: Path) -> None:
+    """Replace the folder `root` by `new`, keeping `root` intact until the last step."""
+    old = root.with_name(f".{root.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if root.exists():
+        root.rename(old)
+    new.rename(root)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def run_index(settings: Settings, embedder: Embedder, *, rebuild: bool = False,
+              progress: ProgressFactory | None = None) -> IndexSummary:
+    """Bring the index at `settings.store` up to date with `settings.corpus`.
+
+    The corpus is read first: a missing or empty corpus raises before the
+    store is touched. `rebuild` builds a fresh index beside the old one and
+    swaps it in at the end, so an interrupted rebuild leaves the old index.
+
+    Raises:
+        CorpusError, StoreError, ModelError: with a message that says what to do.
+    """
+    documents, skipped = load_corpus(settings.corpus)
+    chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
+    builder = IndexBuilder(embedder, chunker, progress) if progress else IndexBuilder(
+        embedder, chunker)
+    root = settings.store
+    url = settings.chroma_url or None
+    target = root.with_name(f".{root.name}.rebuild") if rebuild and not url else root
+    if target != root and target.exists():
+        shutil.rmtree(target)
+    stores = open_stores(target, url, create=True)
+    try:
+        if rebuild and url:
+            stores.vectors.reset()
+            stores.docs.clear()
+        summary = builder.update(documents, skipped, stores)
+    finally:
+        stores.close()
+    if target != root:
+        _swap(target, root)
+    return summary

@@ -1,0 +1,32 @@
+"""Progress bars for long work: shown on a terminal, silent otherwise or with --quiet."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from tqdm import tqdm
+
+
+class Bars:
+    """A `ProgressFactory` making tqdm bars with rate and time left; `close()` ends them.
+
+    Args:
+        quiet: never show anything.
+    """
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.disabled = quiet or not sys.stderr.isatty()
+        self._bars: list[tqdm] = []
+
+    def __call__(self, total: int, label: str) -> Callable[[int], None]:
+        bar = tqdm(total=total, desc=label, unit="text", disable=self.disabled,
+                   file=sys.stderr, dynamic_ncols=True)
+        self._bars.append(bar)
+        return bar.update
+
+    def close(self) -> None:
+        """Finish every bar."""
+        for bar in self._bars:
+            bar.close()
+        self._bars.clear()

@@ -1,0 +1,121 @@
+"""The answering service: question in, `Answer` out. CLI, UI and API all call it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from index.embedding import Embedder, SentenceTransformerEmbedder
+from index.errors import StoreError
+from index.layout import IndexStores, open_stores
+from qa.config import Settings
+from qa.errors import BadQuestion
+from qa.extract import ReaderWeights, Selection, SentenceReader
+from qa.retrieve import DenseRetriever
+from qa.types import Answer, Citation, Passage, source_url
+
+
+def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """The embedding model the settings name (loaded on first use)."""
+    return SentenceTransformerEmbedder(settings.model, settings.model_cache)
+
+
+def clean_question(question: str, limit: int) -> tuple[str, str]:
+    """Strip and bound a question; return it with a notice when it was cut.
+
+    Raises:
+        BadQuestion: nothing is left to ask.
+    """
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in question).split())
+    if not any(ch.isalnum() for ch in text):
+        raise BadQuestion("empty question: type a question with at least one word")
+    if len(text) > limit:
+        return text[:limit], f"question cut to its first {limit} characters"
+    return text, ""
+
+
+class QAService:
+    """Answers questions from one index.
+
+    Args:
+        settings: the product settings.
+        embedder: the model the index was built with.
+        stores: the opened index.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder, stores: IndexStores) -> None:
+        built_with = stores.docs.get_meta("model")
+        if built_with != embedder.name:
+            raise StoreError(
+                f"the index at {stores.root} was built with model {built_with!r}, not "
+                f"{embedder.name!r}: run `qa index --rebuild`"
+            )
+        self.settings = settings
+        self.embedder = embedder
+        self.stores = stores
+        self.retriever = DenseRetriever(stores.vectors)
+        self.reader = SentenceReader(stores.docs, ReaderWeights())
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> QAService:
+        """Open the index the settings point to. Raises StoreError when there is none."""
+        stores = open_stores(settings.store, settings.chroma_url or None)
+        return cls(settings, embedder or make_embedder(settings), stores)
+
+    def close(self) -> None:
+        """Release the stores."""
+        self.stores.close()
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        """Answer `question` with at most `top_k` citations (default: the setting)."""
+        k = self.settings.top_k if top_k is None else top_k
+        if k <= 0:
+            raise BadQuestion(f"top-k must be a positive number, got {k}")
+        text, notice = clean_question(question, self.settings.max_question_chars)
+        with self._lock:
+            t0 = time.perf_counter()
+            vector = self.embedder.embed_queries([text])[0]
+            t1 = time.perf_counter()
+            passages = self.retriever.retrieve(vector, k)
+            t2 = time.perf_counter()
+            selection = self.reader.read(text, vector, passages)
+            citations, numbers = self._citations(passages, selection)
+            t3 = time.perf_counter()
+        timings = (("embed", t1 - t0), ("retrieve", t2 - t1), ("extract", t3 - t2),
+                   ("total", t3 - t0))
+        timings_ms = tuple((name, round(sec * 1000, 3)) for name, sec in timings)
+        if (selection is None or selection.confidence < self.settings.min_confidence
+                or selection.passage_index not in numbers):
+            confidence = selection.confidence if selection else 0.0
+            return Answer(text, "", citations, True, confidence, timings_ms=timings_ms,
+                          notice=notice)
+        document = self.stores.docs.get_document(selection.source)
+        assert document is not None  # the reader only selects stored documents
+        span = selection.span
+        return Answer(text, document.text[span.start:span.end], citations, False,
+                      selection.confidence, numbers[selection.passage_index], span,
+                      None, timings_ms, notice)
+
+    def _citations(self, passages: list[Passage], selection: Selection | None
+                   ) -> tuple[tuple[Citation, ...], dict[int, int]]:
+        """Citations in rank order, and the citation number of each passage index."""
+        citations: list[Citation] = []
+        numbers: dict[int, int] = {}
+        for i, passage in enumerate(passages):
+            chunk = passage.chunk
+            document = self.stores.docs.get_document(chunk.source)
+            if document is None:
+                continue
+            start, end = chunk.start, chunk.end
+            if selection is not None and selection.passage_index == i:
+                # The answer sentence may cross the chunk's edge: cite all of it.
+                start, end = min(start, selection.span.start), max(end, selection.span.end)
+            numbers[i] = len(citations) + 1
+            citations.append(Citation(
+                n=len(citations) + 1, source=chunk.source, title=document.title,
+                date=document.date, start=start, end=end, quote=document.text[start:end],
+                score=round(passage.score, 6), url=source_url(chunk.source, start, end),
+            ))
+        return tuple(citations), numbers
+
