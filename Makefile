@@ -35,7 +35,7 @@ run: index
 	$(BIN)/qa serve --store $(STORE) --host $(HOST) --port $(PORT)
 
 lint: install-test
-	$(BIN)/ruff check qa index app.py tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 test: lint
