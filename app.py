@@ -1,52 +1,121 @@
 """The chat UI: a thin Gradio layer over `qa.service.QAService`.
 
 `build_ui(service)` makes the Blocks (tests pass a service wired with fakes);
-`create_app` adds the source viewer route; `serve` runs it with uvicorn.
+`create_app` adds the source viewer route; `serve` runs it with uvicorn. All the HTML
+comes from `qa.html` and `qa.viewer`, where every piece of document text is escaped.
 """
 
 from __future__ import annotations
 
-import html
+import socket
+import threading
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from qa.config import Settings
+from qa.conversation import ask_turn
 from qa.errors import QAError
+from qa.examples import load_examples
+from qa.feedback import append_feedback
+from qa.html import answer_bubble, error_bubble, esc, sources_panel
 from qa.render import answer_to_dict
 from qa.service import QAService
-from qa.types import Answer
+from qa.startup import open_service
+from qa.viewer import VIEWER_HEADERS, BadRange, parse_range, viewer_page
+
+CSS = """
+.qa-answer{font-size:1.05em;margin:.2em 0 .4em}
+mark.qa-short{background:#ffd43b;font-weight:600;padding:0 .15em;border-radius:3px}
+mark.qa-in-quote{background:#fff3bf}
+.qa-cite{font-weight:600;text-decoration:none;margin-right:.2em}
+.qa-citation{margin:.5em 0;font-size:.92em}
+.qa-meta{color:#666;font-size:.85em}
+.qa-note,.qa-confidence{color:#666;font-size:.85em;margin:0 0 .3em}
+.qa-abstain{margin:0 0 .4em}
+#sources{max-height:680px;overflow-y:auto}
+"""
 
 
-def reply_markdown(answer: Answer) -> str:
-    """The chat bubble: the answer, then the numbered quotes (document text escaped)."""
-    parts = []
-    if answer.abstained:
-        parts.append("**Not found in the documents.** Closest passages:")
-    else:
-        parts.append(f"{html.escape(answer.text)} [{answer.answer_citation}]")
-    for c in answer.citations:
-        quote = html.escape(" ".join(c.quote.split()))
-        parts.append(f"[{c.n}] {quote} — *{html.escape(c.title)}* ({html.escape(c.source)})")
-    return "\n\n".join(parts)
+def _chat_handlers(service: QAService) -> tuple[Any, Any, Any]:
+    """The functions behind the chat: answer a message, record a vote, answer the API."""
+
+    def respond(message: str, history: list[Any], turns: list[dict[str, Any]], top_k: float
+                ) -> tuple[str, list[Any], list[dict[str, Any]], str]:
+        try:
+            turn = ask_turn(service, message, turns, int(top_k))
+        except QAError as exc:
+            record = {"n": len(turns) + 1, "question": message, "error": str(exc)}
+            bubble, panel = error_bubble(str(exc)), sources_panel(None, {})
+        else:
+            record = turn.record()
+            bubble = answer_bubble(turn.answer, turn.lines, turn.note)
+            panel = sources_panel(turn.answer, turn.lines)
+        history = [*history, {"role": "user", "content": esc(message)},
+                   {"role": "assistant", "content": bubble}]
+        return "", history, [*turns, record], panel
+
+    def vote(turn: float, liked: bool, turns: list[dict[str, Any]]) -> str:
+        n = int(turn)
+        if not 1 <= n <= len(turns):
+            raise gr.Error(f"no turn {n} in this conversation")
+        append_feedback(service.settings.feedback_path, turns[n - 1], bool(liked))
+        return f"feedback on turn {n} recorded"
+
+    def ask(question: str) -> dict[str, Any]:
+        """Answer a question from the documents with verbatim quotes and citations.
+
+        Args:
+            question: the question, in English or French.
+
+        Returns:
+            The answer: a verbatim sentence, its citation, and the numbered quotes.
+        """
+        try:
+            return answer_to_dict(service.ask(question))
+        except QAError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    return respond, vote, ask
 
 
 def build_ui(service: QAService) -> gr.Blocks:
-    """The Gradio Blocks: a chat, and the `ask` API endpoint returning the JSON contract."""
-
-    def chat(message: str, history: list[dict[str, Any]]) -> str:
-        try:
-            return reply_markdown(service.ask(message))
-        except QAError as exc:
-            return html.escape(str(exc))
-
-    def ask(question: str) -> dict[str, Any]:
-        return answer_to_dict(service.ask(question))
-
+    """The Gradio Blocks: chat, sources panel, settings, examples, feedback, `ask` API."""
+    respond, vote, ask = _chat_handlers(service)
+    examples = load_examples(service.settings.corpus)
     with gr.Blocks(title="Ask the documents") as blocks:
-        gr.ChatInterface(chat, title="Ask the documents")
+        turns = gr.State([])
+        gr.Markdown("## Ask the documents\nEvery answer is an exact quote; click a "
+                    "citation to see it in its source.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(elem_id="chat", label="Chat", height=560,
+                                     render_markdown=False, latex_delimiters=[],
+                                     sanitize_html=True, allow_tags=False)
+                question = gr.Textbox(elem_id="question", show_label=False, submit_btn="Ask",
+                                      placeholder="Ask a question in English or French")
+                if examples:
+                    gr.Examples([[q] for q in examples], inputs=[question], label="Examples")
+            with gr.Column(scale=2):
+                top_k = gr.Slider(1, 20, value=service.settings.top_k, step=1,
+                                  label="Passages per answer", elem_id="top-k")
+                sources = gr.HTML(sources_panel(None, {}), elem_id="sources")
+        question.submit(respond, [question, chatbot, turns, top_k],
+                        [question, chatbot, turns, sources], api_name="chat")
+        with gr.Row(visible=False):
+            turn_n, liked, status = gr.Number(precision=0), gr.Checkbox(), gr.Textbox()
+            gr.Button().click(vote, [turn_n, liked, turns], [status], api_name="feedback")
+
+        def on_like(data: gr.LikeData, history: list[dict[str, Any]]) -> None:
+            index = data.index if isinstance(data.index, int) else data.index[0]
+            if isinstance(data.liked, bool):
+                vote(index // 2 + 1, data.liked, history)
+
+        chatbot.like(on_like, [turns], None)
         gr.api(ask, api_name="ask")
     return blocks
 
@@ -55,26 +124,70 @@ def create_app(service: QAService) -> FastAPI:
     """The web app: Gradio at `/`, the source viewer at `/source/{path}`."""
     app = FastAPI()
 
-    @app.get("/source/{source:path}", response_class=HTMLResponse)
-    def source(source: str, start: int = 0, end: int = 0) -> HTMLResponse:
+    @app.get("/source/{source:path}", response_model=None)
+    def source(source: str, request: Request) -> Response:
         document = service.stores.docs.get_document(source)
         if document is None:
-            return HTMLResponse("not found", status_code=404)
-        text = document.text
-        start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
-        body = (html.escape(text[:start]) + '<mark id="cited">' + html.escape(text[start:end])
-                + "</mark>" + html.escape(text[end:]))
-        title = html.escape(document.title)
-        return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>{title}</title>"
-                            f"<pre style='white-space:pre-wrap'>{body}</pre>")
+            return PlainTextResponse("not in the index", status_code=404)
+        params = request.query_params
+        try:
+            span = parse_range(params.get("start"), params.get("end"), len(document.text))
+        except BadRange as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+        return HTMLResponse(viewer_page(document, span), headers=VIEWER_HEADERS)
 
-    return gr.mount_gradio_app(app, build_ui(service), path="/")
+    return gr.mount_gradio_app(app, build_ui(service), path="/", css=CSS,
+                               mcp_server=service.settings.mcp)
+
+
+@dataclass
+class Running:
+    """A server started by `start` in a background thread."""
+
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        """Shut the server down and wait for its thread."""
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (port 0: any free port).
+
+    Raises:
+        QAError: the address is in use or not available.
+    """
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise QAError(f"cannot listen on {host}:{port} ({exc.strerror}): pick another "
+                      "port with --port N") from exc
+    sock.listen(128)
+    return sock
+
+
+def start(service: QAService, host: str = "127.0.0.1", port: int = 0) -> Running:
+    """Serve the app in a background thread; return once it accepts connections."""
+    sock = bind(host, port)
+    server = uvicorn.Server(uvicorn.Config(create_app(service), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        threading.Event().wait(0.05)
+    url = f"http://{host}:{sock.getsockname()[1]}"
+    return Running(url, server, thread)
 
 
 def serve(settings: Settings) -> None:
-    """Open the index and serve the UI until interrupted."""
-    import uvicorn
-
-    service = QAService.open(settings)
-    print(f"Serving the chat UI at http://{settings.host}:{settings.port}", flush=True)
-    uvicorn.run(create_app(service), host=settings.host, port=settings.port, log_level="warning")
+    """Build the index if missing (with progress), then serve the UI until interrupted."""
+    service = open_service(settings)
+    sock = bind(settings.host, settings.port)
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    print(f"Serving the chat UI at http://{host}:{settings.port}", flush=True)
+    server = uvicorn.Server(uvicorn.Config(create_app(service), log_level="warning"))
+    server.run(sockets=[sock])
