@@ -26,7 +26,7 @@ from qa.html import answer_bubble, error_bubble, esc, sources_panel
 from qa.render import answer_to_dict
 from qa.service import QAService
 from qa.startup import open_service
-from qa.viewer import VIEWER_HEADERS, BadRange, parse_range, viewer_page
+from qa.viewer import VIEWER_HEADERS, BadRange, inside_corpus, parse_range, viewer_page
 
 CSS = """
 .qa-answer{font-size:1.05em;margin:.2em 0 .4em}
@@ -127,7 +127,7 @@ def create_app(service: QAService) -> FastAPI:
     @app.get("/source/{source:path}", response_model=None)
     def source(source: str, request: Request) -> Response:
         document = service.stores.docs.get_document(source)
-        if document is None:
+        if document is None or not inside_corpus(service.settings.corpus, source):
             return PlainTextResponse("not in the index", status_code=404)
         params = request.query_params
         try:

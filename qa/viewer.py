@@ -8,6 +8,7 @@ forbids scripts altogether.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from index.documents import Document
 from qa.html import esc
@@ -57,6 +58,16 @@ def parse_range(start: str | None, end: str | None, length: int) -> Span:
         values.append(min(max(int(raw), 0), length))
     a, b = values
     return Span(a, max(a, b))
+
+
+def inside_corpus(corpus: Path, source: str) -> bool:
+    """False when the file `source` names leaves `corpus` (`..`, absolute, symlink out).
+
+    The viewer serves indexed text, never files; this guards against an index holding a
+    document read through a symlink that points outside the corpus folder.
+    """
+    root = corpus.resolve()
+    return (root / source).resolve().is_relative_to(root)
 
 
 def line_of(text: str, offset: int) -> int:
