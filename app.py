@@ -94,7 +94,7 @@ def build_ui(service: QAService) -> gr.Blocks:
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(elem_id="chat", label="Chat", height=560,
-                                     render_markdown=False, latex_delimiters=[],
+                                     render_markdown=False, latex_delimiters=[], line_breaks=False,
                                      sanitize_html=True, allow_tags=False)
                 question = gr.Textbox(elem_id="question", show_label=False, submit_btn="Ask",
                                       placeholder="Ask a question in English or French")

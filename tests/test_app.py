@@ -11,44 +11,19 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-import app
-from index.layout import open_stores
 from qa.config import Settings
 from qa.html import esc
-from qa.indexing import run_index
-from qa.service import QAService
+from tests.apps import CORPUS, launch_fake
 from tests.conftest import write_corpus
 from tests.fakes import FakeEmbedder
-
-EVIL = ('Le piège <script>window.__xss = 1</script> et <img src=x onerror="window.__xss = 2"> '
-        "puis [x](javascript:alert(1)) dans le texte.\n")
-CORPUS = {
-    "office.txt": ("Fiche A\n\nJean Dupont dirige l'office central depuis 2019.\n"
-                   "L'office emploie 120.000 agents.\nM. Dupont est commissaire divisionnaire.\n"),
-    "musee.txt": ("Fiche B\n\nPaul Martin dirige le musée des arts depuis 2015.\n"
-                  "Le musée emploie 40 agents.\n"),
-    "sub/piege.txt": "Un piège\n\n" + EVIL,
-}
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
     """The app on a free port, over a service wired with the fake embedder."""
-    tmp = tmp_path_factory.mktemp("app")
-    corpus = write_corpus(tmp / "corpus", CORPUS)
-    outside = tmp / "outside.txt"
-    outside.write_text("secret text outside the corpus\n", encoding="utf-8")
-    (corpus / "leak.txt").symlink_to(outside)
-    (corpus / ".examples.txt").write_text("# comment\nQui dirige le musée ?\n", encoding="utf-8")
-    settings = Settings.load({}, corpus=corpus, store=tmp / "store", model="fake-hash-64",
-                             feedback_path=tmp / "fb" / "feedback.jsonl", min_confidence=0.0)
-    embedder = FakeEmbedder()
-    run_index(settings, embedder)
-    service = QAService(settings, embedder, open_stores(settings.store))
-    running = app.start(service)
-    yield running.url, settings
-    running.stop()
-    service.close()
+    launched = launch_fake(tmp_path_factory.mktemp("app"))
+    yield launched.url, launched.settings
+    launched.stop()
 
 
 @pytest.fixture
@@ -98,19 +73,25 @@ def test_chat_reply_quotes_the_answer_with_linked_markers(client: Client) -> Non
     assert panel.count('class="qa-citation"') == 3
 
 
+def answer_of(history: list) -> str:
+    """The answer paragraph of the last reply."""
+    bubble = history[-1]["content"][0]["text"]
+    return bubble[bubble.index('<p class="qa-answer">'):].split("</p>")[0]
+
+
 def test_followup_searches_with_the_previous_turn(client: Client) -> None:
     _, history, _ = client.predict("Qui dirige l'office central ?", [], 3, api_name="/chat")
     _, history, _ = client.predict("Combien d'agents emploie-t-il ?", history, 3,
                                    api_name="/chat")
-    bubble = history[-1]["content"][0]["text"]
-    assert "L&#39;office emploie 120.000 agents." in bubble
-    assert "Follow&#45;up&#58; searched with turn 1" in bubble
+    assert "Jean Dupont emploie 120.000 agents." in answer_of(history)
+    assert ("Follow&#45;up&#58; searched with turn 1 &#40;«\u00a0Qui dirige l&#39;office "
+            "central ? Jean Dupont\u00a0»&#41;.") in history[-1]["content"][0]["text"]
     # The same words after a question on the museum answer about the museum.
     other = Client(client.src, verbose=False)
     _, history, _ = other.predict("Qui dirige le musée des arts ?", [], 3, api_name="/chat")
     _, history, _ = other.predict("Combien d'agents emploie-t-il ?", history, 3,
                                   api_name="/chat")
-    assert "Le musée emploie 40 agents." in history[-1]["content"][0]["text"]
+    assert "Paul Martin emploie 40 agents." in answer_of(history)
 
 
 def test_feedback_is_appended_with_question_answer_and_citations(
@@ -211,4 +192,4 @@ def test_serve_builds_a_missing_index_first(tmp_path: Path, monkeypatch: pytest.
         service.close()
     err = capsys.readouterr().err
     assert f"No index at {settings.store}: indexing {settings.corpus} first..." in err
-    assert "3 files seen: 3 added" in err
+    assert "4 files seen: 4 added" in err
