@@ -7,13 +7,9 @@ comes from `qa.html` and `qa.viewer`, where every piece of document text is esca
 
 from __future__ import annotations
 
-import socket
-import threading
-from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
@@ -24,11 +20,14 @@ from qa.examples import load_examples
 from qa.feedback import append_feedback
 from qa.html import answer_bubble, error_bubble, esc, sources_panel
 from qa.render import answer_to_dict
+from qa.server import Running, bind, run_server, start_server, url_of
 from qa.service import QAService
 from qa.startup import open_service
 from qa.viewer import VIEWER_HEADERS, BadRange, inside_corpus, parse_range, viewer_page
 
 CSS = """
+.qa-reply,.qa-sources{white-space:normal}
+.qa-reply details.qa-citation summary{cursor:pointer}
 .qa-answer{font-size:1.05em;margin:.2em 0 .4em}
 mark.qa-short{background:#ffd43b;font-weight:600;padding:0 .15em;border-radius:3px}
 mark.qa-in-quote{background:#fff3bf}
@@ -140,54 +139,14 @@ def create_app(service: QAService) -> FastAPI:
                                mcp_server=service.settings.mcp)
 
 
-@dataclass
-class Running:
-    """A server started by `start` in a background thread."""
-
-    url: str
-    server: uvicorn.Server
-    thread: threading.Thread
-
-    def stop(self) -> None:
-        """Shut the server down and wait for its thread."""
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """A listening socket on host:port (port 0: any free port).
-
-    Raises:
-        QAError: the address is in use or not available.
-    """
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise QAError(f"cannot listen on {host}:{port} ({exc.strerror}): pick another "
-                      "port with --port N") from exc
-    sock.listen(128)
-    return sock
-
-
 def start(service: QAService, host: str = "127.0.0.1", port: int = 0) -> Running:
-    """Serve the app in a background thread; return once it accepts connections."""
-    sock = bind(host, port)
-    server = uvicorn.Server(uvicorn.Config(create_app(service), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started and thread.is_alive():
-        threading.Event().wait(0.05)
-    url = f"http://{host}:{sock.getsockname()[1]}"
-    return Running(url, server, thread)
+    """Serve the app in a background thread (port 0: a free port); for tests."""
+    return start_server(create_app(service), host, port)
 
 
 def serve(settings: Settings) -> None:
     """Build the index if missing (with progress), then serve the UI until interrupted."""
     service = open_service(settings)
     sock = bind(settings.host, settings.port)
-    host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    print(f"Serving the chat UI at http://{host}:{settings.port}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(create_app(service), log_level="warning"))
-    server.run(sockets=[sock])
+    print(f"Serving the chat UI at {url_of(sock)}", flush=True)
+    run_server(create_app(service), sock)

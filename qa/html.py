@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from qa.types import Answer, Citation, Span
 
 ABSTAINED = "Not found in the documents."
+TITLE_CHARS = 80
 
 # HTML's special characters, and those markdown gives a meaning to, become numeric entities
 # in one pass (so an entity is never escaped twice).
@@ -50,7 +51,8 @@ def cite_link(c: Citation) -> str:
 def citation_meta(c: Citation, line: int | None) -> str:
     """Title, date, file and line, and score of a citation, escaped."""
     where = f"{c.source}:{line}" if line else c.source
-    parts = [f"<em>{esc(c.title)}</em>", esc(c.date) if c.date else "",
+    title = c.title if len(c.title) <= TITLE_CHARS else c.title[:TITLE_CHARS - 1] + "…"
+    parts = [f"<em>{esc(title)}</em>", esc(c.date) if c.date else "",
              f"<code>{esc(where)}</code>", f"score {c.score:.3f}"]
     return " · ".join(p for p in parts if p)
 
@@ -59,14 +61,26 @@ def _answer_span(answer: Answer, c: Citation) -> Span | None:
     return answer.span if answer.answer_citation == c.n else None
 
 
-def citation_block(answer: Answer, c: Citation, line: int | None) -> str:
-    """One citation: marker, quote (with the answer marked inside), and its metadata."""
+def citation_block(answer: Answer, c: Citation, line: int | None, folded: bool = False
+                   ) -> str:
+    """One citation: marker, quote (with the answer marked inside), and its metadata.
+
+    Args:
+        answer: the answer the citation belongs to.
+        c: the citation.
+        line: the line of the source where the quote starts, if known.
+        folded: show the quote in a <details> (open for the answer's own citation).
+    """
     quote = marked(c.quote, c.start, _answer_span(answer, c), "qa-in-quote")
+    meta = (f'{citation_meta(c, line)} · <a href="{html.escape(c.url, quote=True)}" '
+            f'target="_blank" rel="noopener">open in source</a>')
+    if folded:
+        state = " open" if c.n == answer.answer_citation else ""
+        return (f'<details class="qa-citation" data-n="{c.n}"{state}><summary>{cite_link(c)} '
+                f'<span class="qa-meta">{meta}</span></summary>'
+                f'<span class="qa-quote">{quote}</span></details>')
     return (f'<div class="qa-citation" data-n="{c.n}">{cite_link(c)} '
-            f'<span class="qa-quote">{quote}</span>'
-            f'<div class="qa-meta">{citation_meta(c, line)} · '
-            f'<a href="{html.escape(c.url, quote=True)}" target="_blank" rel="noopener">'
-            f"open in source</a></div></div>")
+            f'<span class="qa-quote">{quote}</span><div class="qa-meta">{meta}</div></div>')
 
 
 def answer_sentence(answer: Answer) -> str:
@@ -95,7 +109,7 @@ def answer_bubble(answer: Answer, lines: Mapping[int, int], note: str = "") -> s
     else:
         parts.append(answer_sentence(answer))
         parts.append(f'<p class="qa-confidence">confidence {answer.confidence:.2f}</p>')
-    parts.extend(citation_block(answer, c, lines.get(c.n)) for c in answer.citations)
+    parts.extend(citation_block(answer, c, lines.get(c.n), True) for c in answer.citations)
     return f'<div class="qa-reply">{"".join(parts)}</div>'
 
 

@@ -20,7 +20,8 @@ FILLER = "".join(f"Ligne de remplissage numéro {i} sans rapport avec la questio
                  for i in range(120))
 CORPUS = {
     "office.txt": ("Fiche A\n\nJean Dupont dirige l'office central depuis 2019.\n"
-                   "L'office central de Jean Dupont emploie 120.000 agents.\nM. Dupont est commissaire divisionnaire.\n"),
+                   "L'office central de Jean Dupont emploie 120.000 agents.\n"
+                   "M. Dupont est commissaire divisionnaire.\n"),
     "musee.txt": ("Fiche B\n\nPaul Martin dirige le musée des arts depuis 2015.\n"
                   "Le musée des arts de Paul Martin emploie 40 agents.\n"),
     "sub/piege.txt": "Un piège\n\n" + EVIL,

@@ -163,6 +163,7 @@ def test_seeds_used_by_question_then_followup(context: Any, seeds_app: Launched)
     reply = chat.ask("who leads the OCRTEH?")
     chat.shot("chat.png")
     answer = reply.locator(".qa-answer")
+    assert answer.count() == 1, f"no answer: {reply.inner_text()[:400]}"
     assert "Jean-Marc Droguet" in answer.inner_text()
     assert "Jean-Marc Droguet" in answer.locator("mark.qa-short").inner_text()
     assert answer.locator("a.qa-cite").inner_text() == "[1]"
@@ -174,6 +175,7 @@ def test_seeds_used_by_question_then_followup(context: Any, seeds_app: Launched)
     chat.shot("seeds-viewer.png", viewer)
     followup = chat.ask("what is his rank?")
     chat.shot("seeds-followup.png")
+    assert followup.locator(".qa-answer").count() == 1, followup.inner_text()[:400]
     assert "commissaire divisionnaire" in followup.locator(".qa-answer").inner_text()
     assert followup.locator(".qa-note").inner_text().startswith(
         "Follow-up: searched with turn 1")
