@@ -7,6 +7,7 @@ comes from `qa.html` and `qa.viewer`, where every piece of document text is esca
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 import gradio as gr
@@ -104,19 +105,33 @@ def build_ui(service: QAService) -> gr.Blocks:
                                   label="Passages per answer", elem_id="top-k")
                 sources = gr.HTML(sources_panel(None, {}), elem_id="sources")
         question.submit(respond, [question, chatbot, turns, top_k],
-                        [question, chatbot, turns, sources], api_name="chat")
+                        [question, chatbot, turns, sources], api_name="chat",
+                        api_visibility="undocumented")
         with gr.Row(visible=False):
             turn_n, liked, status = gr.Number(precision=0), gr.Checkbox(), gr.Textbox()
-            gr.Button().click(vote, [turn_n, liked, turns], [status], api_name="feedback")
+            gr.Button().click(vote, [turn_n, liked, turns], [status], api_name="feedback",
+                              api_visibility="undocumented")
 
         def on_like(data: gr.LikeData, history: list[dict[str, Any]]) -> None:
             index = data.index if isinstance(data.index, int) else data.index[0]
             if isinstance(data.liked, bool):
                 vote(index // 2 + 1, data.liked, history)
 
-        chatbot.like(on_like, [turns], None)
+        chatbot.like(on_like, [turns], None, api_visibility="private")
         gr.api(ask, api_name="ask")
     return blocks
+
+
+def mcp_available() -> bool:
+    """True when Gradio's MCP server can run (the `gradio[mcp]` extra is installed)."""
+    return importlib.util.find_spec("mcp") is not None
+
+
+def check_mcp(wanted: bool) -> bool:
+    """Whether to serve MCP. Raises QAError when it is wanted but cannot run."""
+    if wanted and not mcp_available():
+        raise QAError("the MCP server needs the gradio[mcp] extra: pip install -e '.[mcp]'")
+    return wanted
 
 
 def create_app(service: QAService) -> FastAPI:
@@ -136,7 +151,7 @@ def create_app(service: QAService) -> FastAPI:
         return HTMLResponse(viewer_page(document, span), headers=VIEWER_HEADERS)
 
     return gr.mount_gradio_app(app, build_ui(service), path="/", css=CSS,
-                               mcp_server=service.settings.mcp)
+                               mcp_server=check_mcp(service.settings.mcp))
 
 
 def start(service: QAService, host: str = "127.0.0.1", port: int = 0) -> Running:
@@ -146,7 +161,8 @@ def start(service: QAService, host: str = "127.0.0.1", port: int = 0) -> Running
 
 def serve(settings: Settings) -> None:
     """Build the index if missing (with progress), then serve the UI until interrupted."""
-    service = open_service(settings)
+    check_mcp(settings.mcp)
     sock = bind(settings.host, settings.port)
+    service = open_service(settings)
     print(f"Serving the chat UI at {url_of(sock)}", flush=True)
     run_server(create_app(service), sock)

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
+import app
 from qa.config import Settings
+from qa.errors import QAError
 from qa.html import esc
 from tests.apps import CORPUS, launch_fake
 from tests.conftest import write_corpus
@@ -193,3 +195,10 @@ def test_serve_builds_a_missing_index_first(tmp_path: Path, monkeypatch: pytest.
     err = capsys.readouterr().err
     assert f"No index at {settings.store}: indexing {settings.corpus} first..." in err
     assert "4 files seen: 4 added" in err
+
+
+def test_mcp_setting_without_the_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app, "mcp_available", lambda: False)
+    with pytest.raises(QAError, match=r"pip install -e '\.\[mcp\]'"):
+        app.check_mcp(True)
+    assert app.check_mcp(False) is False
