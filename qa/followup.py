@@ -61,13 +61,11 @@ def is_followup(question: str) -> bool:
 
 
 def answer_names(answer: str, short: str = "") -> list[str]:
-    """Key names of an answer: its short answer if known, else its capitalised names.
+    """Key names of an answer: its short answer if known, then its capitalised names.
 
     A capitalised single word opening the sentence is not taken for a name.
     """
-    if short.strip():
-        return [short.strip()]
-    names: list[str] = []
+    names: list[str] = [short.strip()] if short.strip() else []
     for match in _NAME.finditer(answer):
         name = match.group(0).strip(" -'’")
         opening = not answer[:match.start()].strip(" «\"“(")

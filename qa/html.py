@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
-from qa.types import Answer, Citation, Span
+from qa.types import Answer, Citation, Span, source_url
 
 ABSTAINED = "Not found in the documents."
 TITLE_CHARS = 80
@@ -42,10 +42,10 @@ def marked(text: str, offset: int, span: Span | None, css: str) -> str:
     return f'{esc(text[:a])}<mark class="{css}">{esc(text[a:b])}</mark>{esc(text[b:])}'
 
 
-def cite_link(c: Citation) -> str:
-    """The [n] marker of a citation, linking to its passage in the source viewer."""
-    return (f'<a class="qa-cite" href="{html.escape(c.url, quote=True)}" target="_blank" '
-            f'rel="noopener" title="{esc(c.source)}">[{c.n}]</a>')
+def cite_link(c: Citation, url: str = "") -> str:
+    """The [n] marker of a citation, linking to its passage (or `url`) in the source viewer."""
+    return (f'<a class="qa-cite" href="{html.escape(url or c.url, quote=True)}" '
+            f'target="_blank" rel="noopener" title="{esc(c.source)}">[{c.n}]</a>')
 
 
 def citation_meta(c: Citation, line: int | None) -> str:
@@ -84,11 +84,15 @@ def citation_block(answer: Answer, c: Citation, line: int | None, folded: bool =
 
 
 def answer_sentence(answer: Answer) -> str:
-    """The quoted answer with the short answer highlighted, then its citation marker."""
-    assert answer.span is not None
-    text = marked(answer.text, answer.span.start, answer.highlight, "qa-short")
+    """The quoted answer with the short answer highlighted, then its citation marker.
+
+    The marker opens the viewer on the answer sentence itself (inside its citation).
+    """
+    span = answer.span
+    assert span is not None
+    text = marked(answer.text, span.start, answer.highlight, "qa-short")
     cited = [c for c in answer.citations if c.n == answer.answer_citation]
-    markers = " ".join(cite_link(c) for c in cited)
+    markers = " ".join(cite_link(c, source_url(c.source, span.start, span.end)) for c in cited)
     return f'<p class="qa-answer">«\u00a0{text}\u00a0» {markers}</p>'
 
 
