@@ -26,7 +26,7 @@ _OPENERS = ("and ", "et ", "what about", "how about", "and?", "et ?")
 # A run of capitalised words or acronyms: "Jean-Marc Droguet", "OCRTEH", "Les Républicains".
 _NAME = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w’'-]*(?:\s+(?:de\s+|du\s+|d[’'])?[A-ZÀ-ÖØ-Þ][\w’'-]*)*")
 _WORD = re.compile(r"[\w]+")
-MAX_NAMES = 3
+MAX_NAMES = 5
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def is_followup(question: str) -> bool:
 
 
 def answer_names(answer: str, short: str = "") -> list[str]:
-    """Key names of an answer: its short answer if known, then its capitalised names.
+    """Names in an answer: its short answer if known, then its capitalised names.
 
     A capitalised single word opening the sentence is not taken for a name.
     """
@@ -73,6 +73,18 @@ def answer_names(answer: str, short: str = "") -> list[str]:
             continue
         names.append(name)
     return names[:MAX_NAMES]
+
+
+def key_name(turn: Mapping[str, Any]) -> list[str]:
+    """What the turn's answer was about: its short answer, else its first new name.
+
+    One name only: more names pull the search toward other sentences that merely
+    mention them. Names already in the turn's question add nothing.
+    """
+    reply = turn["reply"]
+    asked = fold(str(turn.get("question", "")))
+    names = answer_names(reply.get("answer", ""), short_answer(reply))
+    return [name for name in names if fold(name) not in asked][:1]
 
 
 def short_answer(reply: Mapping[str, Any]) -> str:
@@ -98,7 +110,5 @@ def resolve(question: str, turns: Sequence[Mapping[str, Any]]) -> Resolution:
         return Resolution(question)
     answered = [t for t in earlier if not t["reply"].get("abstained")]
     turn = (answered or earlier)[-1]
-    reply = turn["reply"]
-    names = answer_names(reply.get("answer", ""), short_answer(reply))
-    borrowed = " ".join([str(turn.get("question", "")), *names]).strip()
+    borrowed = " ".join([str(turn.get("question", "")), *key_name(turn)]).strip()
     return Resolution(f"{question} {borrowed}".strip(), int(turn["n"]), borrowed)

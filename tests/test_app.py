@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -76,9 +77,9 @@ def test_chat_reply_quotes_the_answer_with_linked_markers(client: Client) -> Non
 
 
 def answer_of(history: list) -> str:
-    """The answer paragraph of the last reply."""
+    """The answer paragraph of the last reply, without its tags."""
     bubble = history[-1]["content"][0]["text"]
-    return bubble[bubble.index('<p class="qa-answer">'):].split("</p>")[0]
+    return re.sub(r"<[^>]+>", "", bubble[bubble.index('<p class="qa-answer">'):].split("</p>")[0])
 
 
 def test_followup_searches_with_the_previous_turn(client: Client) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from qa.followup import Resolution, answer_names, is_followup, resolve, short_answer
+from qa.followup import (
+    Resolution,
+    answer_names,
+    is_followup,
+    key_name,
+    resolve,
+    short_answer,
+)
 
 
 @pytest.mark.parametrize(("question", "expected"), [
@@ -22,6 +29,16 @@ def test_answer_names_prefers_the_short_answer_then_capitalised_names() -> None:
     assert answer_names(sentence) == ["Jean-Marc Droguet", "OCRTEH"]
     assert answer_names(sentence, "Droguet") == ["Droguet", "Jean-Marc Droguet", "OCRTEH"]
     assert answer_names("Les Républicains ont gagné à Paris.") == ["Les Républicains", "Paris"]
+
+
+def test_key_name_is_the_short_answer_or_the_first_name_not_asked_about() -> None:
+    sentence = "Contacté, Jean-Marc Droguet, le patron de l'OCRTEH n'a pas souhaité commenter."
+    turn = {"question": "who leads the OCRTEH?", "reply": reply(sentence)}
+    assert key_name(turn) == ["Jean-Marc Droguet"]
+    turn = {"question": "who leads the OCRTEH?", "reply": reply(sentence, highlight=(10, 27))}
+    assert key_name(turn) == ["Jean-Marc Droguet"]
+    turn = {"question": "Who is Jean-Marc Droguet?", "reply": reply(sentence)}
+    assert key_name(turn) == ["OCRTEH"]
 
 
 def reply(answer: str, abstained: bool = False, highlight: tuple[int, int] | None = None
