@@ -101,7 +101,8 @@ def build_ui(service: QAService) -> gr.Blocks:
                 if examples:
                     gr.Examples([[q] for q in examples], inputs=[question], label="Examples")
             with gr.Column(scale=2):
-                top_k = gr.Slider(1, 20, value=service.settings.top_k, step=1,
+                top_k = gr.Slider(1, max(20, service.settings.top_k), step=1,
+                                  value=service.settings.top_k,
                                   label="Passages per answer", elem_id="top-k")
                 sources = gr.HTML(sources_panel(None, {}), elem_id="sources")
         question.submit(respond, [question, chatbot, turns, top_k],
@@ -112,12 +113,14 @@ def build_ui(service: QAService) -> gr.Blocks:
             gr.Button().click(vote, [turn_n, liked, turns], [status], api_name="feedback",
                               api_visibility="undocumented")
 
-        def on_like(data: gr.LikeData, history: list[dict[str, Any]]) -> None:
+        def on_like(data: gr.LikeData, records: list[dict[str, Any]]) -> None:
             index = data.index if isinstance(data.index, int) else data.index[0]
-            if isinstance(data.liked, bool):
-                vote(index // 2 + 1, data.liked, history)
+            if isinstance(data.liked, bool):  # each turn is two messages: question, reply
+                vote(index // 2 + 1, data.liked, records)
 
         chatbot.like(on_like, [turns], None, api_visibility="private")
+        chatbot.clear(lambda: ([], sources_panel(None, {})), None, [turns, sources],
+                      api_visibility="private")
         gr.api(ask, api_name="ask")
     return blocks
 
