@@ -25,6 +25,7 @@ CORPUS = {
     "musee.txt": ("Fiche B\n\nPaul Martin dirige le musée des arts depuis 2015.\n"
                   "Le musée des arts de Paul Martin emploie 40 agents.\n"),
     "sub/piege.txt": "Un piège\n\n" + EVIL,
+    "notes/été 2020 #1?.txt": "Fiche D\n\nLa girafe dort debout deux heures par nuit.\n",
     "long.txt": "Fiche C\n\n" + FILLER + "Le phare de Brest mesure 52 mètres de haut.\n" + FILLER,
 }
 

@@ -140,6 +140,17 @@ def test_viewer_shows_the_whole_document_with_the_passage_marked(
     assert headers["content-security-policy"].startswith("default-src 'none'")
 
 
+def test_viewer_opens_a_citation_url_with_odd_characters(client: Client,
+                                                         served: tuple[str, Settings]) -> None:
+    reply = client.predict("Combien d'heures dort la girafe ?", api_name="/ask")
+    cited = reply["citations"][reply["answer_citation"] - 1]
+    assert cited["source"] == "notes/été 2020 #1?.txt"
+    assert cited["url"].startswith("/source/notes/%C3%A9t%C3%A9%202020%20%231%3F.txt?start=")
+    status, page, _ = get(served[0] + cited["url"].split("#")[0])
+    assert status == 200
+    assert f'<mark id="cited">{esc(cited["quote"])}</mark>' in page
+
+
 def test_viewer_keeps_document_markup_inert(served: tuple[str, Settings]) -> None:
     status, page, _ = get(f"{served[0]}/source/sub/piege.txt?start=0&end=5")
     assert status == 200
@@ -195,7 +206,7 @@ def test_serve_builds_a_missing_index_first(tmp_path: Path, monkeypatch: pytest.
         service.close()
     err = capsys.readouterr().err
     assert f"No index at {settings.store}: indexing {settings.corpus} first..." in err
-    assert "4 files seen: 4 added" in err
+    assert "5 files seen: 5 added" in err
 
 
 def test_mcp_setting_without_the_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
