@@ -26,7 +26,7 @@ CORPUS = {
                   "Le musée des arts de Paul Martin emploie 40 agents.\n"),
     "sub/piege.txt": "Un piège\n\n" + EVIL,
     "notes/été 2020 #1?.txt": "Fiche D\n\nLa girafe dort debout deux heures par nuit.\n",
-    "long.txt": "Fiche C\n\n" + FILLER + "Le phare de Brest mesure 52 mètres de haut.\n" + FILLER,
+    "long.txt": FILLER + "Le phare de Brest mesure 52 mètres de haut.\n" + FILLER,
 }
 
 
