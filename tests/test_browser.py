@@ -154,7 +154,7 @@ def test_followup_and_thumbs_up(context: Any, fake_app: Launched) -> None:
         time.sleep(0.1)
     record = json.loads(lines[-1])
     assert (record["liked"], record["turn"], record["followup_of"]) == (True, 2, 1)
-    assert record["answer"] == "L'office central de Jean Dupont emploie 120.000 agents."
+    assert "L'office central de Jean Dupont emploie 120.000 agents." in record["answer"]
     chat.page.locator("#chat button[aria-label='Clear']").click()  # a new conversation
     chat.page.wait_for_function("document.querySelectorAll('#chat .qa-reply').length == 0")
     assert chat.ask("Combien d'agents emploie-t-il ?").locator(".qa-note").count() == 0
