@@ -11,7 +11,9 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test lint unit install install-test index clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test lint unit install install-test index clean chromium screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +40,23 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+test: lint chromium
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium; install it when missing (they fail without it in CI).
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "Installing Debian's chromium for the browser tests (apt-get)..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver \
+		|| echo "could not install chromium: browser tests skip here (and fail in CI)"; \
+	fi
+
+# Refresh the README's screenshot from the browser test over the real seeds.
+screenshot: install-test chromium
+	$(BIN)/python -m pytest -q tests/test_browser.py -k seeds
+	mkdir -p docs && cp test-output/chat.png docs/chat.png
 
 unit: install-test
 	$(BIN)/python -m pytest -m "not integration and not browser"

@@ -1,80 +1,171 @@
 """The chat UI: a thin Gradio layer over `qa.service.QAService`.
 
 `build_ui(service)` makes the Blocks (tests pass a service wired with fakes);
-`create_app` adds the source viewer route; `serve` runs it with uvicorn.
+`create_app` adds the source viewer route; `serve` runs it with uvicorn. All the HTML
+comes from `qa.html` and `qa.viewer`, where every piece of document text is escaped.
 """
 
 from __future__ import annotations
 
-import html
+import importlib.util
 from typing import Any
 
 import gradio as gr
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from qa.config import Settings
+from qa.conversation import ask_turn
 from qa.errors import QAError
+from qa.examples import load_examples
+from qa.feedback import append_feedback
+from qa.html import answer_bubble, error_bubble, esc, sources_panel
 from qa.render import answer_to_dict
+from qa.server import Running, bind, run_server, start_server, url_of
 from qa.service import QAService
-from qa.types import Answer
+from qa.startup import open_service
+from qa.viewer import VIEWER_HEADERS, BadRange, inside_corpus, parse_range, viewer_page
+
+CSS = """
+.qa-reply,.qa-sources{white-space:normal}
+.qa-reply details.qa-citation summary{cursor:pointer}
+.qa-answer{font-size:1.05em;margin:.2em 0 .4em}
+mark.qa-short{background:#ffd43b;font-weight:600;padding:0 .15em;border-radius:3px}
+mark.qa-in-quote{background:#fff3bf}
+.qa-cite{font-weight:600;text-decoration:none;margin-right:.2em}
+.qa-citation{margin:.5em 0;font-size:.92em}
+.qa-meta{color:#666;font-size:.85em}
+.qa-note,.qa-confidence{color:#666;font-size:.85em;margin:0 0 .3em}
+.qa-abstain{margin:0 0 .4em}
+#sources{max-height:680px;overflow-y:auto}
+"""
 
 
-def reply_markdown(answer: Answer) -> str:
-    """The chat bubble: the answer, then the numbered quotes (document text escaped)."""
-    parts = []
-    if answer.abstained:
-        parts.append("**Not found in the documents.** Closest passages:")
-    else:
-        parts.append(f"{html.escape(answer.text)} [{answer.answer_citation}]")
-    for c in answer.citations:
-        quote = html.escape(" ".join(c.quote.split()))
-        parts.append(f"[{c.n}] {quote} — *{html.escape(c.title)}* ({html.escape(c.source)})")
-    return "\n\n".join(parts)
+def _chat_handlers(service: QAService) -> tuple[Any, Any, Any]:
+    """The functions behind the chat: answer a message, record a vote, answer the API."""
+
+    def respond(message: str, history: list[Any], turns: list[dict[str, Any]], top_k: float
+                ) -> tuple[str, list[Any], list[dict[str, Any]], str]:
+        try:
+            turn = ask_turn(service, message, turns, int(top_k))
+        except QAError as exc:
+            record = {"n": len(turns) + 1, "question": message, "error": str(exc)}
+            bubble, panel = error_bubble(str(exc)), sources_panel(None, {})
+        else:
+            record = turn.record()
+            bubble = answer_bubble(turn.answer, turn.lines, turn.note)
+            panel = sources_panel(turn.answer, turn.lines)
+        history = [*history, {"role": "user", "content": esc(message)},
+                   {"role": "assistant", "content": bubble}]
+        return "", history, [*turns, record], panel
+
+    def vote(turn: float, liked: bool, turns: list[dict[str, Any]]) -> str:
+        n = int(turn)
+        if not 1 <= n <= len(turns):
+            raise gr.Error(f"no turn {n} in this conversation")
+        append_feedback(service.settings.feedback_path, turns[n - 1], bool(liked))
+        return f"feedback on turn {n} recorded"
+
+    def ask(question: str) -> dict[str, Any]:
+        """Answer a question from the documents with verbatim quotes and citations.
+
+        Args:
+            question: the question, in English or French.
+
+        Returns:
+            The answer: a verbatim sentence, its citation, and the numbered quotes.
+        """
+        try:
+            return answer_to_dict(service.ask(question))
+        except QAError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    return respond, vote, ask
 
 
 def build_ui(service: QAService) -> gr.Blocks:
-    """The Gradio Blocks: a chat, and the `ask` API endpoint returning the JSON contract."""
-
-    def chat(message: str, history: list[dict[str, Any]]) -> str:
-        try:
-            return reply_markdown(service.ask(message))
-        except QAError as exc:
-            return html.escape(str(exc))
-
-    def ask(question: str) -> dict[str, Any]:
-        return answer_to_dict(service.ask(question))
-
+    """The Gradio Blocks: chat, sources panel, settings, examples, feedback, `ask` API."""
+    respond, vote, ask = _chat_handlers(service)
+    examples = load_examples(service.settings.corpus)
     with gr.Blocks(title="Ask the documents") as blocks:
-        gr.ChatInterface(chat, title="Ask the documents")
+        turns = gr.State([])
+        gr.Markdown("## Ask the documents\nEvery answer is an exact quote; click a "
+                    "citation to see it in its source.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(elem_id="chat", label="Chat", height=560,
+                                     render_markdown=False, latex_delimiters=[], line_breaks=False,
+                                     sanitize_html=True, allow_tags=False)
+                question = gr.Textbox(elem_id="question", show_label=False, submit_btn="Ask",
+                                      placeholder="Ask a question in English or French")
+                if examples:
+                    gr.Examples([[q] for q in examples], inputs=[question], label="Examples")
+            with gr.Column(scale=2):
+                top_k = gr.Slider(1, max(20, service.settings.top_k), step=1,
+                                  value=service.settings.top_k,
+                                  label="Passages per answer", elem_id="top-k")
+                sources = gr.HTML(sources_panel(None, {}), elem_id="sources")
+        question.submit(respond, [question, chatbot, turns, top_k],
+                        [question, chatbot, turns, sources], api_name="chat",
+                        api_visibility="undocumented")
+        with gr.Row(visible=False):
+            turn_n, liked, status = gr.Number(precision=0), gr.Checkbox(), gr.Textbox()
+            gr.Button().click(vote, [turn_n, liked, turns], [status], api_name="feedback",
+                              api_visibility="undocumented")
+
+        def on_like(data: gr.LikeData, records: list[dict[str, Any]]) -> None:
+            index = data.index if isinstance(data.index, int) else data.index[0]
+            if isinstance(data.liked, bool):  # each turn is two messages: question, reply
+                vote(index // 2 + 1, data.liked, records)
+
+        chatbot.like(on_like, [turns], None, api_visibility="private")
+        chatbot.clear(lambda: ([], sources_panel(None, {})), None, [turns, sources],
+                      api_visibility="private")
         gr.api(ask, api_name="ask")
     return blocks
+
+
+def mcp_available() -> bool:
+    """True when Gradio's MCP server can run (the `gradio[mcp]` extra is installed)."""
+    return importlib.util.find_spec("mcp") is not None
+
+
+def check_mcp(wanted: bool) -> bool:
+    """Whether to serve MCP. Raises QAError when it is wanted but cannot run."""
+    if wanted and not mcp_available():
+        raise QAError("the MCP server needs the gradio[mcp] extra: pip install -e '.[mcp]'")
+    return wanted
 
 
 def create_app(service: QAService) -> FastAPI:
     """The web app: Gradio at `/`, the source viewer at `/source/{path}`."""
     app = FastAPI()
 
-    @app.get("/source/{source:path}", response_class=HTMLResponse)
-    def source(source: str, start: int = 0, end: int = 0) -> HTMLResponse:
+    @app.get("/source/{source:path}", response_model=None)
+    def source(source: str, request: Request) -> Response:
         document = service.stores.docs.get_document(source)
-        if document is None:
-            return HTMLResponse("not found", status_code=404)
-        text = document.text
-        start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
-        body = (html.escape(text[:start]) + '<mark id="cited">' + html.escape(text[start:end])
-                + "</mark>" + html.escape(text[end:]))
-        title = html.escape(document.title)
-        return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>{title}</title>"
-                            f"<pre style='white-space:pre-wrap'>{body}</pre>")
+        if document is None or not inside_corpus(service.settings.corpus, source):
+            return PlainTextResponse("not in the index", status_code=404)
+        params = request.query_params
+        try:
+            span = parse_range(params.get("start"), params.get("end"), len(document.text))
+        except BadRange as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+        return HTMLResponse(viewer_page(document, span), headers=VIEWER_HEADERS)
 
-    return gr.mount_gradio_app(app, build_ui(service), path="/")
+    return gr.mount_gradio_app(app, build_ui(service), path="/", css=CSS,
+                               mcp_server=check_mcp(service.settings.mcp))
+
+
+def start(service: QAService, host: str = "127.0.0.1", port: int = 0) -> Running:
+    """Serve the app in a background thread (port 0: a free port); for tests."""
+    return start_server(create_app(service), host, port)
 
 
 def serve(settings: Settings) -> None:
-    """Open the index and serve the UI until interrupted."""
-    import uvicorn
-
-    service = QAService.open(settings)
-    print(f"Serving the chat UI at http://{settings.host}:{settings.port}", flush=True)
-    uvicorn.run(create_app(service), host=settings.host, port=settings.port, log_level="warning")
+    """Build the index if missing (with progress), then serve the UI until interrupted."""
+    check_mcp(settings.mcp)
+    sock = bind(settings.host, settings.port)
+    service = open_service(settings)
+    print(f"Serving the chat UI at {url_of(sock)}", flush=True)
+    run_server(create_app(service), sock)

@@ -42,11 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", type=Path, help="folder of documents (default seeds)")
     p.add_argument("--host", help="interface to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 7860)")
+    p.add_argument("--mcp", action="store_true", default=None,
+                   help="also serve the ask API as an MCP tool (needs the gradio[mcp] extra)")
     return parser
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    keys = ("store", "chroma_url", "model", "corpus", "top_k", "host", "port")
+    keys = ("store", "chroma_url", "model", "corpus", "top_k", "host", "port", "mcp")
     return Settings.load(**{k: getattr(args, k, None) for k in keys})
 
 

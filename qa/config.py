@@ -30,6 +30,7 @@ class Settings:
         max_question_chars: longer questions are cut to this length.
         host, port: where the chat UI listens.
         feedback_path: JSONL file receiving thumbs up/down.
+        mcp: also serve the `ask` API as an MCP tool (needs the `gradio[mcp]` extra).
     """
 
     corpus: Path = Path("seeds")
@@ -45,6 +46,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     feedback_path: Path = Path(".qa/feedback.jsonl")
+    mcp: bool = False
 
     def __post_init__(self) -> None:
         if self.top_k <= 0:
