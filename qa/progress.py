@@ -20,7 +20,8 @@ class Bars:
         self._bars: list[tqdm] = []
 
     def __call__(self, total: int, label: str) -> Callable[[int], None]:
-        bar = tqdm(total=total, desc=label, unit="text", disable=self.disabled,
+        unit = "text" if label == "embedding" else "file"
+        bar = tqdm(total=total, desc=label, unit=unit, disable=self.disabled,
                    file=sys.stderr, dynamic_ncols=True)
         self._bars.append(bar)
         return bar.update

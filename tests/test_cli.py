@@ -38,7 +38,7 @@ def test_empty_corpus_folder(tmp_path: Path) -> None:
     result = run(["index", "--corpus", "docs"], tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "qa index: error: no readable .txt, .md file in docs: add documents, then run `qa index`")
+        "qa index: error: no readable .txt, .md, .html, .htm, .pdf file in docs: add documents, then run `qa index`")
 
 
 def test_bad_environment_setting(tmp_path: Path) -> None:
