@@ -27,7 +27,7 @@ __all__ = ["IndexBuilder", "IndexSummary", "ProgressFactory", "SEGMENTER_VERSION
 
 # Bumped when sentence segmentation changes, so stored sentence vectors are redone.
 SEGMENTER_VERSION = "1"
-_GROUP_TEXTS = 256
+_GROUP_TEXTS = 2048  # texts embedded then written together: one checkpoint
 
 
 @dataclass
@@ -215,6 +215,8 @@ class IndexBuilder:
                 new_ids = {c.id for c in item.chunks}
                 stale += [i for i in old if i not in new_ids]
         stores.vectors.delete(stale)
+        for item in group:
+            item.vectors = []  # written: let the memory go
         write_tick(len(group))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 from index.builder import IndexBuilder, IndexSummary, ProgressFactory
@@ -47,6 +48,7 @@ def run_index(settings: Settings, embedder: Embedder, *, rebuild: bool = False,
     Raises:
         CorpusError, StoreError, ModelError: with a message that says what to do.
     """
+    began = time.perf_counter()
     documents, skipped = load_corpus(settings.corpus, progress)
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
     builder = IndexBuilder(embedder, chunker, progress) if progress else IndexBuilder(
@@ -67,4 +69,5 @@ def run_index(settings: Settings, embedder: Embedder, *, rebuild: bool = False,
         if replaced is not None:  # its collection on the server is no longer used
             replaced.vectors.drop()
             replaced.close()
+    summary.seconds = time.perf_counter() - began  # reading the corpus included
     return summary
