@@ -98,8 +98,9 @@ def large_files(copies: int = LARGE_COPIES) -> dict[str, str]:
     """piaf_full paragraphs and orangesum_hard articles, repeated with variation.
 
     Copy k groups the piaf paragraphs (shuffled with seed k) by 1 to 3 per file
-    and rotates the sentences of each article by k, so chunk texts differ from
-    one copy to the next and every chunk is embedded for real.
+    and rotates the sentences of each article by k; every file starts with a
+    line naming its copy, so no two files are equal (none reuses another's
+    vectors) and most chunk texts differ from one copy to the next.
     """
     piaf = _jsonl(EXTERNAL / "piaf_full" / "corpus.jsonl")
     osum = _jsonl(EXTERNAL / "orangesum_hard" / "corpus.jsonl")
@@ -112,12 +113,13 @@ def large_files(copies: int = LARGE_COPIES) -> dict[str, str]:
         for i in range(0, len(order), step):
             group = order[i:i + step]
             body = "\n\n".join(f"{p['title']}\n{p['text']}" for p in group)
-            files[f"c{k:02d}_piaf_{i:04d}.txt"] = body + "\n"
+            files[f"c{k:02d}_piaf_{i:04d}.txt"] = f"Recueil {k + 1}.{i}\n\n{body}\n"
         for article in osum:
             parts = _sentences(article["text"])
             shift = k % max(1, len(parts))
             rotated = " ".join(parts[shift:] + parts[:shift])
-            files[f"c{k:02d}_{_safe(article['id'])}.txt"] = f"{article['title']}\n\n{rotated}\n"
+            name = f"c{k:02d}_{_safe(article['id'])}.txt"
+            files[name] = f"{article['title']} ({k + 1})\n\n{rotated}\n"
     return files
 
 
@@ -129,7 +131,8 @@ def build_corpus(size: str, work: Path = WORK) -> Path:
     """
     folder = work / "corpora" / size
     if size == "seeds":
-        files = {p.name: p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))}
+        seeds = sorted((ROOT / "seeds").glob("*.txt"))
+        files = {p.name: p.read_text(encoding="utf-8") for p in seeds}
     elif size == "piaf":
         files = {f"{_safe(p['id'])}.txt": f"{p['title']}\n\n{p['text']}\n"
                  for p in _jsonl(EXTERNAL / "piaf_full" / "corpus.jsonl")}

@@ -112,6 +112,10 @@ class SentenceTransformerEmbedder:
                 ) from exc
         return self._model
 
+    def raw_model(self) -> Any:
+        """The loaded sentence-transformers model (benchmarks time its encoding alone)."""
+        return self._load()
+
     @property
     def dim(self) -> int:
         dim = self._load().get_embedding_dimension()
