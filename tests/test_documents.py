@@ -45,7 +45,8 @@ def test_load_corpus_skips_bad_files_with_reasons(tmp_path: Path) -> None:
 def test_load_corpus_errors_tell_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match=r"corpus folder not found: .*missing \(pass --corpus"):
         load_corpus(tmp_path / "missing")
-    with pytest.raises(CorpusError, match=r"no readable \.txt, \.md, \.html, \.htm, \.pdf file in .*run `qa index`"):
+    kinds = r"\.txt, \.md, \.html, \.htm, \.pdf"
+    with pytest.raises(CorpusError, match=rf"no readable {kinds} file in .*run `qa index`"):
         load_corpus(tmp_path)
 
 
