@@ -133,12 +133,13 @@ def report_existing(store: Path, encode: Encode, runs_file: Path,
             "chunks_per_second": round(chunks / seconds, 2)}
 
 
-def cli_rerun_seconds(corpus: Path, store: Path) -> float:
+def cli_rerun_seconds(corpus: Path, store: Path, model: str | None = None) -> float:
     """Wall seconds of `qa index` on an unchanged corpus, in a fresh process."""
     qa = Path(sys.executable).parent / "qa"
+    extra = ["--model", model] if model else []
     began = time.perf_counter()
     subprocess.run([str(qa), "index", "--corpus", str(corpus), "--store", str(store),
-                    "--quiet"], check=True, capture_output=True)
+                    "--quiet", *extra], check=True, capture_output=True)
     return round(time.perf_counter() - began, 3)
 
 

@@ -9,8 +9,8 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 PY="nice -n 15 .venv/bin/python"
 SIZES=("${@:-seeds piaf large}")
 for size in ${SIZES[@]}; do
+  $PY -m benchmarks.bench_overhead --size "$size"
   if [ "$size" = large ]; then
-    $PY -c "from benchmarks.common import build_corpus; build_corpus('large')"
     $PY -m benchmarks.measure benchmarks/results/tmp/large-index-runs.json -- \
       .venv/bin/qa index --corpus benchmarks/results/tmp/corpora/large \
       --store benchmarks/results/tmp/stores/ours-large --quiet

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from benchmarks import bench_cold_start, bench_index, bench_query, common, summarize
@@ -42,6 +43,21 @@ def test_index_query_and_summary_on_a_tiny_corpus(corpus: Path, tmp_path: Path) 
     assert "| peer | seeds | 3 | - |" in table
     saved = json.loads((results / "index-ours-seeds.json").read_text())
     assert saved["machine"]["cores"] >= 1
+
+
+def test_overhead_without_model_and_unchanged_cli_rerun(corpus: Path, tmp_path: Path) -> None:
+    from benchmarks.bench_index import cli_rerun_seconds
+    from benchmarks.bench_overhead import NullEmbedder, run
+
+    null = NullEmbedder(dim=8)
+    vectors = null.embed_documents(["a", "b", "a"])
+    np.testing.assert_allclose(vectors[0], vectors[2])
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    data = run(corpus, tmp_path / "null", null)
+    assert data["documents"] == 3 and data["unchanged_rerun_embedded"] == 0
+    assert data["texts"] > data["chunks"] > 0
+    # A fresh `qa index` on the unchanged corpus never loads the (unloadable) model.
+    assert cli_rerun_seconds(corpus, tmp_path / "null", null.name) > 0
 
 
 def test_floor_sample_scales_to_all_texts() -> None:
