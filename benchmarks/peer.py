@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--store", type=Path, required=True)
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("question", nargs="?")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     from qa.config import Settings
     from qa.service import make_embedder
 
