@@ -45,6 +45,14 @@ def tables(results: Path = RESULTS) -> str:
                 _cell(query, "raw_encode_p50_ms"), _cell(query, "p50_over_raw_p50"),
                 _cell(query, "serving_peak_rss_mb")]) + " |")
     for size in SIZES:
+        over = found.get(f"overhead-{size}")
+        if over:
+            lines.append(f"\nWithout the model ({size}: {over['chunks']} chunks, {over['texts']} "
+                         f"texts): build {over['build_seconds_without_model']} s "
+                         f"({over['ms_per_text_without_model']} ms per text), unchanged re-run "
+                         f"{over['unchanged_rerun_seconds_cli']} s as a fresh `qa index`, peak "
+                         f"RSS {over['peak_rss_mb']} MiB.")
+    for size in SIZES:
         cold = found.get(f"cold_start-{size}")
         if cold:
             lines.append(f"\nCold start ({size}): `qa ask` median "
