@@ -24,7 +24,13 @@ class Bars:
         bar = tqdm(total=total, desc=label, unit=unit, disable=self.disabled,
                    file=sys.stderr, dynamic_ncols=True)
         self._bars.append(bar)
-        return bar.update
+
+        def tick(n: int) -> None:
+            bar.update(n)
+            if bar.n >= total:  # done: freeze its elapsed time and rate now
+                bar.close()
+
+        return tick
 
     def close(self) -> None:
         """Finish every bar."""
