@@ -43,7 +43,7 @@ def machine() -> dict[str, Any]:
     except OSError:
         load = -1.0
     return {"cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(),
-            "python": platform.python_version(), "load_avg_1min_at_start": round(load, 2),
+            "python": platform.python_version(), "load_avg_1min_when_written": round(load, 2),
             "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
