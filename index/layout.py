@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from index.docstore import DocStore
 from index.errors import StoreError
-from index.store import VectorStore
+from index.store import COLLECTION, VectorStore
 
 DOCS_FILE = "docs.sqlite"
 CHROMA_DIR = "chroma"
@@ -29,13 +30,31 @@ class IndexStores:
     vectors: VectorStore
 
     def close(self) -> None:
-        """Release the SQLite connection."""
+        """Release the SQLite connection and the Chroma client."""
         self.docs.close()
+        self.vectors.close()
 
 
 def index_exists(root: Path) -> bool:
     """True when `root` holds a finished index."""
     return (root / DOCS_FILE).is_file()
+
+
+def collection_name(docs: DocStore) -> str:
+    """The Chroma collection of this index, recorded in its SQLite file.
+
+    Each new index gets its own name ("qa-" and a random id), so that several
+    indexes can share one Chroma server without mixing their chunks. Indexes
+    made before names were recorded keep the old fixed name.
+    """
+    name = docs.get_meta("collection")
+    if name:
+        return name
+    if docs.get_meta("model") is not None:
+        return COLLECTION
+    name = f"qa-{uuid.uuid4().hex}"
+    docs.set_meta("collection", name)
+    return name
 
 
 def open_stores(root: Path, chroma_url: str | None = None, *, create: bool = False) -> IndexStores:
@@ -61,7 +80,12 @@ def open_stores(root: Path, chroma_url: str | None = None, *, create: bool = Fal
     if not create and docs.get_meta("model") is None:
         docs.close()
         raise StoreError(f"the index at {root} is incomplete: run `qa index`")
-    vectors = VectorStore(None if chroma_url else root / CHROMA_DIR, chroma_url)
+    try:
+        vectors = VectorStore(None if chroma_url else root / CHROMA_DIR, chroma_url,
+                              collection_name(docs))
+    except StoreError:
+        docs.close()
+        raise
     return IndexStores(root, docs, vectors)
 
 

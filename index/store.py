@@ -74,9 +74,13 @@ class VectorStore:
                 "Check the Chroma server, or run `qa index --rebuild`"
             ) from exc
 
-    def reset(self) -> None:
-        """Remove every chunk (used by `--rebuild` against a Chroma server)."""
-        self.delete(sorted(self.ids()))
+    def close(self) -> None:
+        """Release the client (Chroma shares one per path within a process)."""
+        self._client.close()
+
+    def drop(self) -> None:
+        """Delete the whole collection (an index replaced by `--rebuild` on a server)."""
+        self._client.delete_collection(self._collection.name)
 
     def count(self) -> int:
         """Number of chunks stored."""
@@ -102,6 +106,17 @@ class VectorStore:
         """Remove chunks by id (unknown ids are ignored)."""
         for begin in range(0, len(ids), _BATCH):
             self._collection.delete(ids=list(ids[begin:begin + _BATCH]))
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of the chunks `ids` (unknown ids are left out)."""
+        found: dict[str, np.ndarray] = {}
+        for begin in range(0, len(ids), _BATCH):
+            got = self._collection.get(ids=list(ids[begin:begin + _BATCH]),
+                                       include=["embeddings"])
+            embeddings: Any = got["embeddings"]
+            for cid, vector in zip(got["ids"], embeddings, strict=True):
+                found[cid] = np.asarray(vector, dtype=np.float32)
+        return found
 
     def ids(self) -> set[str]:
         """Every stored chunk id."""

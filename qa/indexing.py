@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 from index.builder import IndexBuilder, IndexSummary, ProgressFactory
 from index.chunking import Chunker
 from index.documents import load_corpus
 from index.embedding import Embedder
-from index.layout import open_stores
+from index.errors import StoreError
+from index.layout import IndexStores, index_exists, open_stores
 from qa.config import Settings
 
 
@@ -25,6 +27,16 @@ def _swap(new: Path, root: Path) -> None:
         shutil.rmtree(old)
 
 
+def _replaced_on_server(root: Path, url: str | None) -> IndexStores | None:
+    """The index a server-mode rebuild replaces, to drop its collection after the swap."""
+    if not url or not index_exists(root):
+        return None
+    try:
+        return open_stores(root, url)
+    except StoreError:  # damaged or incomplete: nothing worth cleaning up
+        return None
+
+
 def run_index(settings: Settings, embedder: Embedder, *, rebuild: bool = False,
               progress: ProgressFactory | None = None) -> IndexSummary:
     """Bring the index at `settings.store` up to date with `settings.corpus`.
@@ -36,23 +48,26 @@ def run_index(settings: Settings, embedder: Embedder, *, rebuild: bool = False,
     Raises:
         CorpusError, StoreError, ModelError: with a message that says what to do.
     """
-    documents, skipped = load_corpus(settings.corpus)
+    began = time.perf_counter()
+    documents, skipped = load_corpus(settings.corpus, progress)
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
     builder = IndexBuilder(embedder, chunker, progress) if progress else IndexBuilder(
         embedder, chunker)
     root = settings.store
     url = settings.chroma_url or None
-    target = root.with_name(f".{root.name}.rebuild") if rebuild and not url else root
+    target = root.with_name(f".{root.name}.rebuild") if rebuild else root
     if target != root and target.exists():
         shutil.rmtree(target)
     stores = open_stores(target, url, create=True)
     try:
-        if rebuild and url:
-            stores.vectors.reset()
-            stores.docs.clear()
         summary = builder.update(documents, skipped, stores)
     finally:
         stores.close()
     if target != root:
+        replaced = _replaced_on_server(root, url)
         _swap(target, root)
+        if replaced is not None:  # its collection on the server is no longer used
+            replaced.vectors.drop()
+            replaced.close()
+    summary.seconds = time.perf_counter() - began  # reading the corpus included
     return summary

@@ -20,10 +20,17 @@ class Bars:
         self._bars: list[tqdm] = []
 
     def __call__(self, total: int, label: str) -> Callable[[int], None]:
-        bar = tqdm(total=total, desc=label, unit="text", disable=self.disabled,
+        unit = "text" if label == "embedding" else "file"
+        bar = tqdm(total=total, desc=label, unit=unit, disable=self.disabled,
                    file=sys.stderr, dynamic_ncols=True)
         self._bars.append(bar)
-        return bar.update
+
+        def tick(n: int) -> None:
+            bar.update(n)
+            if bar.n >= total:  # done: freeze its elapsed time and rate now
+                bar.close()
+
+        return tick
 
     def close(self) -> None:
         """Finish every bar."""

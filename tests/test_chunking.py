@@ -5,7 +5,8 @@ from index.documents import make_document
 
 
 def test_offsets_exact_with_overlap_and_repeated_sentences() -> None:
-    repeated = "Le même sentence revient. " * 40 + "Une fin différente. " + "Le même sentence revient. " * 10
+    same = "Le même sentence revient. "
+    repeated = same * 40 + "Une fin différente. " + same * 10
     document = make_document("rep.txt", repeated)
     chunks = Chunker(size=120, overlap=40).split(document)
     assert len(chunks) > 5

@@ -21,11 +21,14 @@ def run(args: list[str], cwd: Path, stdin: str | None = None) -> subprocess.Comp
 @pytest.mark.parametrize(("args", "message"), [
     (["ask", "   "], "qa ask: error: empty question: type a question with at least one word"),
     (["ask"], 'qa ask: error: no question: qa ask "your question"'),
-    (["ask", "--store", "nowhere", "hello"], "qa ask: error: no index at nowhere: run `qa index` first"),
-    (["index", "--corpus", "missing"], "qa index: error: corpus folder not found: missing (pass --corpus DIR)"),
+    (["ask", "--store", "nowhere", "hello"],
+     "qa ask: error: no index at nowhere: run `qa index` first"),
+    (["index", "--corpus", "missing"],
+     "qa index: error: corpus folder not found: missing (pass --corpus DIR)"),
     (["ask", "--top-k", "0", "hello"], "qa ask: error: top-k must be positive, got 0"),
 ])
-def test_errors_are_one_line_with_exit_code_1(tmp_path: Path, args: list[str], message: str) -> None:
+def test_errors_are_one_line_with_exit_code_1(tmp_path: Path, args: list[str],
+                                              message: str) -> None:
     result = run(args, tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == message
@@ -38,7 +41,8 @@ def test_empty_corpus_folder(tmp_path: Path) -> None:
     result = run(["index", "--corpus", "docs"], tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "qa index: error: no readable .txt, .md file in docs: add documents, then run `qa index`")
+        "qa index: error: no readable .txt, .md, .html, .htm, .pdf file in docs: "
+        "add documents, then run `qa index`")
 
 
 def test_bad_environment_setting(tmp_path: Path) -> None:

@@ -38,13 +38,15 @@ def test_load_corpus_skips_bad_files_with_reasons(tmp_path: Path) -> None:
     documents, skipped = load_corpus(tmp_path)
     assert [d.source for d in documents] == ["good.txt"]
     assert {(s.source, s.reason) for s in skipped} == {
-        ("empty.txt", "empty file"), ("latin1.txt", "not valid UTF-8 text")}
+        ("empty.txt", "empty file"), ("latin1.txt", "not valid UTF-8 text"),
+        ("image.png", "unsupported file type .png (supported: .txt, .md, .html, .htm, .pdf)")}
 
 
 def test_load_corpus_errors_tell_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match=r"corpus folder not found: .*missing \(pass --corpus"):
         load_corpus(tmp_path / "missing")
-    with pytest.raises(CorpusError, match=r"no readable \.txt, \.md file in .*run `qa index`"):
+    kinds = r"\.txt, \.md, \.html, \.htm, \.pdf"
+    with pytest.raises(CorpusError, match=rf"no readable {kinds} file in .*run `qa index`"):
         load_corpus(tmp_path)
 
 

@@ -1,0 +1,184 @@
+"""Indexing throughput next to the model's own floor, and peak memory.
+
+    nice -n 15 python -m benchmarks.bench_index --size piaf [--pipeline peer]
+
+The floor is the raw time of the model encoding exactly the texts the index
+embedded (chunks, and sentences for ours), measured in the same process right
+after the build, with the same loaded model. One size and one pipeline per run,
+so that the peak RSS is that of this build alone. Writes
+`benchmarks/results/index-<pipeline>-<size>.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.common import RESULTS, SIZES, WORK, build_corpus, peak_rss_mb, write_result
+
+Encode = Callable[[list[str]], np.ndarray]
+
+
+def stored_texts(store: Path) -> list[str]:
+    """Every chunk and sentence text of our index at `store`, as it embedded them."""
+    from index.layout import open_stores
+
+    stores = open_stores(store)
+    try:
+        texts: list[str] = []
+        for source in sorted(stores.docs.document_hashes()):
+            document = stores.docs.get_document(source)
+            assert document is not None
+            text = document.text
+            texts += [text[a:b] for _, a, b in stores.docs.chunk_spans(source)]
+            spans, _ = stores.docs.sentences_between(source, 0, len(text))
+            texts += [text[a:b] for a, b in spans]
+        return texts
+    finally:
+        stores.close()
+
+
+def floor_seconds(encode: Encode, texts: list[str], sample: int = 0) -> tuple[float, int]:
+    """Seconds the model takes to encode `texts` (all, or a random `sample` scaled up).
+
+    Returns:
+        The seconds, and how many texts were actually encoded.
+    """
+    chosen = texts
+    if 0 < sample < len(texts):
+        chosen = random.Random(0).sample(texts, sample)
+    began = time.perf_counter()
+    encode(chosen)
+    took = time.perf_counter() - began
+    return took * len(texts) / max(1, len(chosen)), len(chosen)
+
+
+def run_ours(corpus: Path, store: Path, embedder: Any, encode: Encode,
+             sample: int = 0) -> dict[str, Any]:
+    """Build our index of `corpus` at `store` from scratch; time it and its floor."""
+    from index.documents import load_corpus
+    from qa.config import Settings
+    from qa.indexing import run_index
+
+    if store.exists():
+        shutil.rmtree(store)
+    settings = Settings.load({}, corpus=corpus, store=store, model=embedder.name)
+    summary = run_index(settings, embedder)
+    texts = stored_texts(store)
+    floor, encoded = floor_seconds(encode, texts, sample)
+    began = time.perf_counter()
+    again = run_index(settings, embedder)
+    rerun = time.perf_counter() - began
+    documents, _ = load_corpus(corpus)
+    return {"documents": len(documents), "chunks": summary.chunks,
+            "texts_embedded": summary.embedded, "texts_in_floor": len(texts),
+            "floor_texts_encoded": encoded, "index_seconds": round(summary.seconds, 3),
+            "floor_seconds": round(floor, 3), "ratio_to_floor": round(summary.seconds / floor, 3),
+            "chunks_per_second": round(summary.chunks / summary.seconds, 2),
+            "unchanged_rerun_seconds_in_process": round(rerun, 3),
+            "unchanged_rerun_embedded": again.embedded}
+
+
+def run_peer(corpus: Path, store: Path, encode_docs: Encode, encode_query: Encode,
+             sample: int = 0) -> dict[str, Any]:
+    """Build the tutorial pipeline's index of `corpus`; time it and its floor."""
+    from benchmarks.peer import PeerPipeline
+
+    if store.exists():
+        shutil.rmtree(store)
+    began = time.perf_counter()
+    peer = PeerPipeline(store, encode_docs, encode_query)
+    texts = peer.index(corpus)
+    seconds = time.perf_counter() - began
+    peer.close()
+    floor, encoded = floor_seconds(encode_docs, texts, sample)
+    return {"chunks": len(texts), "texts_embedded": len(texts), "texts_in_floor": len(texts),
+            "floor_texts_encoded": encoded, "index_seconds": round(seconds, 3),
+            "floor_seconds": round(floor, 3), "ratio_to_floor": round(seconds / floor, 3),
+            "chunks_per_second": round(len(texts) / seconds, 2)}
+
+
+def report_existing(store: Path, encode: Encode, runs_file: Path,
+                    sample: int) -> dict[str, Any]:
+    """Time and memory of a `qa index` build recorded by `benchmarks.measure`, and its floor.
+
+    A build interrupted and resumed has several runs: their seconds add up, and
+    the peak memory is the largest of them.
+    """
+    import json
+
+    from index.layout import open_stores
+
+    runs = json.loads(runs_file.read_text())
+    texts = stored_texts(store)
+    floor, encoded = floor_seconds(encode, texts, sample)
+    seconds = sum(float(r["seconds"]) for r in runs)
+    stores = open_stores(store)
+    chunks, documents = stores.docs.count("chunks"), stores.docs.count("documents")
+    stores.close()
+    return {"documents": documents, "chunks": chunks, "texts_in_floor": len(texts),
+            "floor_texts_encoded": encoded, "index_seconds": round(seconds, 3),
+            "index_runs": len(runs), "index_peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+            "index_summaries": [r["stdout"].strip() for r in runs],
+            "floor_seconds": round(floor, 3), "ratio_to_floor": round(seconds / floor, 3),
+            "chunks_per_second": round(chunks / seconds, 2)}
+
+
+def cli_rerun_seconds(corpus: Path, store: Path, model: str | None = None) -> float:
+    """Wall seconds of `qa index` on an unchanged corpus, in a fresh process."""
+    qa = Path(sys.executable).parent / "qa"
+    extra = ["--model", model] if model else []
+    began = time.perf_counter()
+    subprocess.run([str(qa), "index", "--corpus", str(corpus), "--store", str(store),
+                    "--quiet", *extra], check=True, capture_output=True)
+    return round(time.perf_counter() - began, 3)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one size for one pipeline; write the JSON result."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_index")
+    parser.add_argument("--size", choices=SIZES, required=True)
+    parser.add_argument("--pipeline", choices=["ours", "peer"], default="ours")
+    parser.add_argument("--floor-sample", type=int, default=0,
+                        help="time the floor on this many random texts, scaled up (0: all)")
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--existing", type=Path,
+                        help="ours only: report an index already built by `qa index` under "
+                             "benchmarks.measure (its runs JSON) instead of building one")
+    args = parser.parse_args(argv)
+    from benchmarks.peer import encoders
+    from qa.config import Settings
+    from qa.service import make_embedder
+
+    corpus = build_corpus(args.size)
+    store = WORK / "stores" / f"{args.pipeline}-{args.size}"
+    began = time.perf_counter()
+    embedder = make_embedder(Settings.load())
+    docs, query = encoders(embedder.raw_model())
+    docs(["warm up"])
+    load = round(time.perf_counter() - began, 3)
+    if args.existing:
+        data = report_existing(store, docs, args.existing, args.floor_sample)
+        data["unchanged_rerun_seconds_cli"] = cli_rerun_seconds(corpus, store)
+    elif args.pipeline == "ours":
+        data = run_ours(corpus, store, embedder, docs, args.floor_sample)
+        data["unchanged_rerun_seconds_cli"] = cli_rerun_seconds(corpus, store)
+    else:
+        data = run_peer(corpus, store, docs, query, args.floor_sample)
+    data.update({"size": args.size, "pipeline": args.pipeline, "model_load_seconds": load,
+                 "peak_rss_mb": peak_rss_mb()})
+    print(write_result(f"index-{args.pipeline}-{args.size}", data, args.results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

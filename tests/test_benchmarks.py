@@ -1,0 +1,98 @@
+"""A small run of every benchmark script, so that they cannot rot."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks import bench_cold_start, bench_index, bench_query, common, summarize
+from benchmarks.peer import split_corpus
+from tests.fakes import FakeEmbedder
+
+QUESTIONS = ["Qui dirige l'office central ?", "Quand la marée monte-t-elle ?",
+             "D'où vient le cacao ?", "Combien d'agents ?"]
+
+
+def test_index_query_and_summary_on_a_tiny_corpus(corpus: Path, tmp_path: Path) -> None:
+    fake = FakeEmbedder()
+    ours = bench_index.run_ours(corpus, tmp_path / "ours", fake, fake.embed_documents)
+    assert ours["documents"] == 3
+    assert ours["texts_in_floor"] == ours["texts_embedded"] == ours["floor_texts_encoded"]
+    assert ours["unchanged_rerun_embedded"] == 0
+    assert ours["ratio_to_floor"] > 0
+    peer = bench_index.run_peer(corpus, tmp_path / "peer", fake.embed_documents,
+                                fake.embed_queries)
+    assert peer["chunks"] == len(split_corpus(corpus)) == 3
+    q_ours = bench_query.run_ours(tmp_path / "ours", fake, QUESTIONS)
+    q_peer = bench_query.run_peer(tmp_path / "peer", fake.embed_documents, fake.embed_queries,
+                                  QUESTIONS)
+    for data in (q_ours, q_peer):
+        assert data["queries"] == 4
+        assert data["raw_encode_p50_ms"] > 0
+        assert 0 < data["p50_ms"] <= data["p95_ms"]
+    assert q_ours["chunks"] == ours["chunks"] and q_peer["chunks"] == 3
+    results = tmp_path / "results"
+    common.write_result("index-ours-seeds", {**ours, "size": "seeds"}, results)
+    common.write_result("query-peer-seeds", q_peer, results)
+    table = summarize.tables(results)
+    assert f"| ours | seeds | {ours['chunks']} | {ours['index_seconds']} |" in table
+    assert "| peer | seeds | 3 | - |" in table
+    saved = json.loads((results / "index-ours-seeds.json").read_text())
+    assert saved["machine"]["cores"] >= 1
+
+
+def test_overhead_without_model_and_unchanged_cli_rerun(corpus: Path, tmp_path: Path) -> None:
+    from benchmarks.bench_index import cli_rerun_seconds
+    from benchmarks.bench_overhead import NullEmbedder, run
+
+    null = NullEmbedder(dim=8)
+    vectors = null.embed_documents(["a", "b", "a"])
+    np.testing.assert_allclose(vectors[0], vectors[2])
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    data = run(corpus, tmp_path / "null", null)
+    assert data["documents"] == 3 and data["unchanged_rerun_embedded"] == 0
+    assert data["texts"] > data["chunks"] > 0
+    # A fresh `qa index` on the unchanged corpus never loads the (unloadable) model.
+    assert cli_rerun_seconds(corpus, tmp_path / "null", null.name) > 0
+
+
+def test_floor_sample_scales_to_all_texts() -> None:
+    fake = FakeEmbedder()
+    seconds, encoded = bench_index.floor_seconds(fake.embed_documents, ["a b"] * 10, sample=4)
+    assert encoded == 4 and fake.calls == 4 and seconds >= 0
+
+
+def test_large_corpus_never_repeats_a_file() -> None:
+    files = common.large_files(copies=4)
+    assert sum(n.startswith("c00_") for n in files) == 761 + 1000
+    assert sum(n.startswith("c01_") for n in files) == 381 + 1000  # paragraphs two by two
+    assert sum(n.startswith("c03_") for n in files) == 761 + 1000
+    assert len(set(files.values())) == len(files)
+
+
+def test_percentiles() -> None:
+    assert common.percentile([5.0, 1.0, 3.0, 2.0, 4.0], 50) == 3.0
+    assert common.percentile([float(i) for i in range(1, 101)], 95) == 95.0
+
+
+def test_cold_start_times_each_launch(tmp_path: Path) -> None:
+    seconds = bench_cold_start.time_launches([sys.executable, "-c", "print('ok')"], 2)
+    assert len(seconds) == 2 and all(s > 0 for s in seconds)
+    with pytest.raises(RuntimeError, match="failed"):
+        bench_cold_start.time_launches([sys.executable, "-c", "raise SystemExit(1)"], 1)
+
+
+@pytest.mark.integration
+def test_cold_start_of_qa_ask_with_the_real_model(corpus: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    qa = Path(sys.executable).parent / "qa"
+    store = tmp_path / "store"
+    subprocess.run([str(qa), "index", "--corpus", str(corpus), "--store", str(store),
+                    "--quiet"], check=True, capture_output=True)
+    data = bench_cold_start.measure(store, QUESTIONS[0], 1, None)
+    assert data["repeats"] == 1 and data["qa_ask_median_seconds"] > 0
