@@ -20,7 +20,7 @@ from index.layout import IndexStores
 from index.segment import split_sentences
 
 # Bumped when sentence segmentation changes, so stored sentence vectors are redone.
-SEGMENTER_VERSION = "1"
+SEGMENTER_VERSION = "2"
 _GROUP_TEXTS = 256
 
 ProgressFactory = Callable[[int, str], Callable[[int], None]]

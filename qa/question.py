@@ -1,0 +1,93 @@
+"""What a question asks for, and where such answers sit in a sentence.
+
+Question types: who (a person), when (a date), count (a number), where (a
+place), entity (which/what X: a name), other. `answer_spans` finds the spans of
+a sentence that fit a type and are not words of the question: they drive both
+the sentence choice (a "who" question wants a sentence naming someone new)
+and the highlighted short answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.analysis import fold, stems
+
+_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern)) for name, pattern in (
+        ("when", r"\b(quand|when|quelle annee|en quelle|what year|which year|quelle date|"
+                 r"what date|which date|quel siecle|what century|quel jour|what day|"
+                 r"quel mois|what month|a quelle epoque|depuis quand|how long ago)\b"),
+        ("count", r"\b(combien|how many|how much|quel nombre|what number|quel pourcentage|"
+                  r"what percentage|quel age|how old|quelle proportion|quelle part|"
+                  r"quelle somme|quel montant|quelle superficie|quelle taille|how long|"
+                  r"how large|how big|quelle duree|quelle distance|how far)\b"),
+        ("where", r"(\bou\b(?! est-ce que la)|\bwhere\b|\bquel pays|\bquelle ville|"
+                  r"\bquelle region|\bwhich country|\bwhat country|\bwhich city|\bwhat city|"
+                  r"\bquel endroit|\bquel lieu|\bdans quel|\bin which|\bin what)"),
+        ("who", r"\b(qui|who|whom|whose|quel est le nom|quelle personne|what person|"
+                r"which person|quel homme|quelle femme)\b"),
+        ("entity", r"\b(quel|quelle|quels|quelles|lequel|laquelle|which|what|comment s ?appel)"),
+    )
+)
+
+_MONTHS = (r"janvier|fevrier|février|mars|avril|mai|juin|juillet|aout|août|septembre|octobre|"
+           r"novembre|decembre|décembre|january|february|march|april|may|june|july|august|"
+           r"september|october|november|december")
+_UPPER = r"[A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜ]"
+_NAME = (_UPPER + r"[\w’'\-.]*(?:\s+(?:(?:de|du|des|la|le|von|van|der|di|da|del|y)\s+)?"
+         + _UPPER + r"[\w’'\-.]*)*")
+_SPAN_PATTERNS: dict[str, re.Pattern[str]] = {
+    "when": re.compile(
+        r"(?i:\b(?:(?:le\s+)?\d{1,2}(?:er)?\s+)?(?:" + _MONTHS + r")(?:\s+(?:\d{4}|dernier))?"
+        r"|\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\b[IVXL]+e\s+siècle\b|\b\d{1,2}(?:e|th)\s+"
+        r"(?:siècle|century)\b)"),
+    "count": re.compile(
+        r"(?i:\b\d[\d\u00a0\u202f .,]*\d\b|\b\d\b|\b(?:deux|trois|quatre|cinq|six|sept|huit|"
+        r"neuf|dix|onze|douze|quinze|vingt|trente|cent|cents|mille|million|millions|"
+        r"milliard|milliards|dizaines?|centaines?|milliers?|two|three|four|five|ten|"
+        r"hundred|thousand)\b)(?:\s*(?:%|pour cent|millions?|milliards?|ans|km|m|kg|euros?|"
+        r"dollars?))?"),
+    "who": re.compile(_NAME),
+    "where": re.compile(_NAME),
+    "entity": re.compile(_NAME + r"|\b[A-Z]{2,}\b"),
+}
+
+
+def question_type(question: str) -> str:
+    """The kind of answer `question` asks for.
+
+    >>> question_type("Qui dirige l'OCRTEH ?"), question_type("Depuis quand ?")
+    ('who', 'when')
+    """
+    q = " " + re.sub(r"[^\w\s]", " ", fold(question)) + " "
+    for name, pattern in _TYPES:
+        if pattern.search(q):
+            return name
+    return "other"
+
+
+def answer_spans(kind: str, sentence: str, question: str) -> list[tuple[int, int]]:
+    """Spans of `sentence` of type `kind` that add something to the question.
+
+    A span whose content words all occur in the question is not an answer.
+    For "who"/"where"/"entity" the sentence's first word alone is ignored
+    (capitalized because it opens the sentence).
+    """
+    pattern = _SPAN_PATTERNS.get(kind)
+    if pattern is None:
+        return []
+    known = set(stems(question))
+    spans = []
+    for match in pattern.finditer(sentence):
+        a, b = match.span()
+        text = sentence[a:b].strip(" .,;:'’-")
+        words = stems(text)
+        if kind != "count" and kind != "when" and a == 0 and " " not in text:
+            continue
+        if not text or (words and all(w in known for w in words)):
+            continue
+        if kind in {"who", "where", "entity"} and not words:
+            continue
+        spans.append((a, a + len(sentence[a:b].rstrip(" .,;:'’-"))))
+    return spans
