@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,8 @@ def collect(service: QAService, questions: list, vectors: np.ndarray) -> list[di
             cands = reader.candidates(vec, ps)
             if not cands:
                 continue
-            X = feature_matrix(q.question, question_type(q.question), cands)
+            kind = question_type(q.question)
+            X = feature_matrix(q.question, kind, cands, reader.entities(kind, cands))
             y = np.array([answerable and c.source in q.gold and answer_in_quote(q.answers, c.text)
                           for c in cands], dtype=np.float64)
             out.append({"q": q, "cands": cands, "X": X, "y": y, "answerable": answerable,
@@ -57,9 +59,16 @@ def collect(service: QAService, questions: list, vectors: np.ndarray) -> list[di
     return out
 
 
+# Features the training set cannot teach (PIAF paragraphs have no headings, bylines
+# or photo credits, and are one chunk each): fixed priors, not learned.
+PRIORS = {"heading": -3.0, "first": -1.0}
+
+
 def train_sentence(groups: list[dict], epochs: int = 300, lr: float = 0.1,
                    l2: float = 1e-3) -> np.ndarray:
     w = np.zeros(len(FEATURES))
+    fixed = [FEATURES.index(f) for f in PRIORS]
+    w[fixed] = list(PRIORS.values())
     m, v = np.zeros_like(w), np.zeros_like(w)
     for t in range(1, epochs + 1):
         grad = l2 * w
@@ -69,6 +78,7 @@ def train_sentence(groups: list[dict], epochs: int = 300, lr: float = 0.1,
             p /= p.sum()
             pos = g["y"] / g["y"].sum()
             grad += g["X"].T @ (p - pos) / len(groups)
+        grad[fixed] = 0.0
         m = 0.9 * m + 0.1 * grad
         v = 0.999 * v + 0.001 * grad ** 2
         w -= lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
@@ -105,7 +115,16 @@ def main() -> None:
     else:
         vectors = embedder.embed_queries([q.question for q in questions])
         np.save(cache, vectors)
-    data = collect(service, questions, vectors)
+    pickled = args.index_dir / "train_candidates.pkl"
+    if pickled.exists():
+        data = pickle.loads(pickled.read_bytes())
+        for g in data:
+            kind = question_type(g["q"].question)
+            g["X"] = feature_matrix(g["q"].question, kind, g["cands"],
+                                    service.reader.entities(kind, g["cands"]))
+    else:
+        data = collect(service, questions, vectors)
+        pickled.write_bytes(pickle.dumps(data))
     paras = sorted({g["para"] for g in data})
     dev_paras = set(paras[::5])
     fit = [g for g in data if g["answerable"] and g["y"].any() and g["para"] not in dev_paras]

@@ -20,11 +20,15 @@ from index.analysis import stems
 from index.docstore import DocStore
 from qa import reader_model
 from qa.features import ANAPHOR, FEATURES, Candidate, feature_matrix
+from qa.ner import LABELS, EntityTagger
 from qa.question import answer_spans, question_type
 from qa.types import Passage, Span
 
 ABSTAIN_FEATURES = ("max_cos", "best_score", "coverage")
 MAX_ANSWER_CHARS = 400
+# A neighbouring sentence scoring within this margin of the best joins the answer
+# (measured on held-out PIAF training paragraphs, see the README).
+NEIGHBOUR_MARGIN = 2.0
 
 
 @dataclass(frozen=True)
@@ -57,13 +61,26 @@ class SentenceReader:
         weights: the learned weights.
     """
 
-    def __init__(self, docs: DocStore, weights: ReaderWeights | None = None) -> None:
+    def __init__(self, docs: DocStore, weights: ReaderWeights | None = None,
+                 tagger: EntityTagger | None = None) -> None:
         self.docs = docs
         self.weights = weights or ReaderWeights()
+        self.tagger = tagger or EntityTagger()
+
+    def entities(self, kind: str, candidates: list[Candidate]) -> list[list[tuple[int, int]]] | None:
+        """Named-entity spans of each candidate fitting `kind`; None without a tagger."""
+        labels = LABELS.get(kind)
+        if labels is None or not self.tagger.available:
+            return None
+        return [[(a, b) for a, b, label in self.tagger.entities((c.source, c.start, c.end), c.text)
+                 if label in labels] for c in candidates]
 
     def candidates(self, query_vector: np.ndarray, passages: list[Passage]) -> list[Candidate]:
         """The sentences of the first passages and their neighbours, each once."""
         found: dict[tuple[str, int], Candidate] = {}
+        relevance: dict[str, float] = {}  # a document is as relevant as its best passage
+        for passage in passages:
+            relevance.setdefault(passage.chunk.source, passage.score)
         for i, passage in enumerate(passages[: self.weights.passages]):
             chunk = passage.chunk
             document = self.docs.get_document(chunk.source)
@@ -84,8 +101,8 @@ class SentenceReader:
                 nxt = spans[j + 1] if j + 1 < len(spans) else (b, b)
                 found[(chunk.source, a)] = Candidate(
                     i, chunk.source, a, b, text[a:b], prev[0], text[prev[0]:prev[1]],
-                    text[nxt[0]:nxt[1]], float(cos[j]), float(cos[j - 1]) if j else 0.0,
-                    passage.score, j == 0)
+                    text[nxt[0]:nxt[1]], float(cos[j]), float(cos[j - 1 if j else j]),
+                    relevance[chunk.source], j == 0)
         return list(found.values())
 
     def read(self, question: str, query_vector: np.ndarray,
@@ -95,12 +112,16 @@ class SentenceReader:
         if not candidates:
             return None
         kind = question_type(question)
-        scores = feature_matrix(question, kind, candidates) @ np.array(self.weights.sentence)
-        best = candidates[int(np.argmax(scores))]
+        entities = self.entities(kind, candidates)
+        scores = feature_matrix(question, kind, candidates, entities) @ np.array(
+            self.weights.sentence)
+        i = int(np.argmax(scores))
+        best = candidates[i]
         confidence = self.confidence(question, candidates, best, float(scores.max()))
-        span = answer_span(best)
+        span = with_neighbour(candidates, scores, i, answer_span(best))
         return Selection(best.passage_index, best.source, span, float(scores.max()),
-                         confidence, highlight_span(kind, best, question))
+                         confidence, highlight_span(kind, best, question,
+                                                    entities[i] if entities else None))
 
     def confidence(self, question: str, candidates: list[Candidate], best: Candidate,
                    best_score: float) -> float:
@@ -127,9 +148,27 @@ def answer_span(best: Candidate) -> Span:
     return Span(best.start, best.end)
 
 
-def highlight_span(kind: str, best: Candidate, question: str) -> Span | None:
+def with_neighbour(candidates: list[Candidate], scores: np.ndarray, i: int, span: Span) -> Span:
+    """Add the best-scoring adjacent sentence when it scores close to the best and fits."""
+    best = candidates[i]
+    if (span.start, span.end) != (best.start, best.end):
+        return span
+    near = [j for j, c in enumerate(candidates) if c.source == best.source
+            and (0 <= c.start - best.end <= 3 or 0 <= best.start - c.end <= 3)
+            and max(c.end, best.end) - min(c.start, best.start) <= MAX_ANSWER_CHARS]
+    if not near:
+        return span
+    j = max(near, key=lambda j: scores[j])
+    if scores[i] - scores[j] >= NEIGHBOUR_MARGIN:
+        return span
+    other = candidates[j]
+    return Span(min(other.start, best.start), max(other.end, best.end))
+
+
+def highlight_span(kind: str, best: Candidate, question: str,
+                   entities: list[tuple[int, int]] | None = None) -> Span | None:
     """The short answer of type `kind` in the sentence, nearest to the question's words."""
-    spans = answer_spans(kind, best.text, question)
+    spans = answer_spans(kind, best.text, question, entities)
     if not spans:
         return None
     q = set(stems(question))

@@ -17,16 +17,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.analysis import stems
+from index.analysis import language, stems
 from qa.question import answer_spans
 
 FEATURES = ("cos", "cos_gap", "lex", "lex_prev", "lex_next", "cos_prev_gap", "anaphor",
-            "typed", "typed_strict", "novelty", "heading", "log_len", "passage", "first")
+            "typed", "typed_strict", "novelty", "heading", "log_len", "passage", "first",
+            "bigram", "lex_gap", "lex_top_passage")
 ANAPHOR = re.compile(
     r"^[«\"“(\s]*(?:ce|cet|cette|ces|il|elle|ils|elles|celui|celle|ceux|celles|lui|leur|"
     r"son|sa|ses|this|these|those|he|she|they|it|his|her|their|là|cela|ça)\b", re.IGNORECASE)
 _TERMINAL = re.compile(r"[.!?…:»\"”)]\s*$")
 _STRICT_TYPES = frozenset({"who", "when", "count", "where"})
+_LEXICAL = [FEATURES.index(f) for f in
+            ("lex", "lex_prev", "lex_next", "bigram", "lex_gap", "lex_top_passage")]
+ENGLISH_LEXICAL = 0.5
 
 
 @dataclass(frozen=True)
@@ -54,13 +58,22 @@ def _coverage(q_stems: list[str], weights: dict[str, float], text_stems: set[str
     return sum(weights[s] for s in q_stems if s in text_stems) / total
 
 
+def _bigrams(words: list[str]) -> set[tuple[str, str]]:
+    return set(zip(words, words[1:], strict=False))
+
+
 def is_heading(text: str) -> bool:
     """A title, byline or credit: no final punctuation, or a "©" mark."""
     return "©" in text or not _TERMINAL.search(text)
 
 
-def feature_matrix(question: str, kind: str, candidates: list[Candidate]) -> np.ndarray:
-    """One row of `FEATURES` per candidate."""
+def feature_matrix(question: str, kind: str, candidates: list[Candidate],
+                   entities: list[list[tuple[int, int]]] | None = None) -> np.ndarray:
+    """One row of `FEATURES` per candidate (`entities`: named-entity spans of each, if known).
+
+    Word overlap of an English question with French text is mostly chance (a few
+    names, false friends), so its lexical features count `ENGLISH_LEXICAL` as much.
+    """
     q_stems = list(dict.fromkeys(stems(question)))
     sets = [set(stems(c.text)) for c in candidates]
     n = len(candidates)
@@ -70,16 +83,22 @@ def feature_matrix(question: str, kind: str, candidates: list[Candidate]) -> np.
     spread = max(top - float(np.median(cos)), 0.01) if n else 1.0
     best_passage = max((c.passage_score for c in candidates), default=1.0) or 1.0
     known = set(q_stems)
+    q_bigrams = _bigrams(stems(question))
     rows = []
-    for c, words in zip(candidates, sets, strict=True):
-        typed = bool(answer_spans(kind, c.text, question))
+    named = entities if entities is not None else [None] * n
+    for c, words, ents in zip(candidates, sets, named, strict=True):
+        typed = bool(answer_spans(kind, c.text, question, ents))
+        anaphor = bool(c.prev_text and ANAPHOR.match(c.text))
+        if anaphor:  # read with the sentence it refers to, as it will be quoted
+            words = words | set(stems(c.prev_text))
+        cos_eff = max(c.cos, c.prev_cos) if anaphor else c.cos
         rows.append([
-            c.cos, (c.cos - top) / spread,
+            cos_eff, (cos_eff - top) / spread,
             _coverage(q_stems, weights, words),
             _coverage(q_stems, weights, set(stems(c.prev_text))),
             _coverage(q_stems, weights, set(stems(c.next_text))),
             (c.prev_cos - top) / spread,
-            1.0 if ANAPHOR.match(c.text) else 0.0,
+            1.0 if anaphor else 0.0,
             1.0 if typed else 0.0,
             1.0 if typed and kind in _STRICT_TYPES else 0.0,
             len(words - known) / max(len(words), 1),
@@ -87,5 +106,13 @@ def feature_matrix(question: str, kind: str, candidates: list[Candidate]) -> np.
             math.log(1 + len(c.text)) / 6,
             c.passage_score / best_passage,
             1.0 if c.first else 0.0,
+            len(q_bigrams & _bigrams(stems(c.text))) / max(len(q_bigrams), 1),
         ])
-    return np.array(rows, dtype=np.float64).reshape(n, len(FEATURES))
+    matrix = np.array(rows, dtype=np.float64).reshape(n, len(FEATURES) - 2)
+    lex = matrix[:, FEATURES.index("lex")]
+    top_passage = matrix[:, FEATURES.index("passage")] >= 1.0
+    extra = np.stack([lex - (lex.max() if n else 0.0), lex * top_passage], axis=1)
+    matrix = np.hstack([matrix, extra.reshape(n, 2)])
+    if language(question) == "en":
+        matrix[:, _LEXICAL] *= ENGLISH_LEXICAL
+    return matrix

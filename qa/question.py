@@ -35,8 +35,8 @@ _MONTHS = (r"janvier|fevrier|février|mars|avril|mai|juin|juillet|aout|août|sep
            r"novembre|decembre|décembre|january|february|march|april|may|june|july|august|"
            r"september|october|november|december")
 _UPPER = r"[A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜ]"
-_NAME = (_UPPER + r"[\w’'\-.]*(?:\s+(?:(?:de|du|des|la|le|von|van|der|di|da|del|y)\s+)?"
-         + _UPPER + r"[\w’'\-.]*)*")
+_NAME = (_UPPER + r"[\w’'\-]*(?:\s+(?:(?:de|du|des|la|le|von|van|der|di|da|del|y)\s+)?"
+         + _UPPER + r"[\w’'\-]*)*")
 _SPAN_PATTERNS: dict[str, re.Pattern[str]] = {
     "when": re.compile(
         r"(?i:\b(?:(?:le\s+)?\d{1,2}(?:er)?\s+)?(?:" + _MONTHS + r")(?:\s+(?:\d{4}|dernier))?"
@@ -67,27 +67,42 @@ def question_type(question: str) -> str:
     return "other"
 
 
-def answer_spans(kind: str, sentence: str, question: str) -> list[tuple[int, int]]:
+_ARTICLE_BEFORE = re.compile(r"(?i:\b(?:le|la|les|l['’]|du|des|au|aux|de l['’]|the|a|an)\s*)$")
+
+
+def _person_like(sentence: str, start: int, text: str) -> bool:
+    """A person's name: two capitalized words or more, with no article before it."""
+    return (len(re.findall(_UPPER, text)) >= 2 and " " in text
+            and not _ARTICLE_BEFORE.search(sentence[:start]))
+
+
+def answer_spans(kind: str, sentence: str, question: str,
+                 entities: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """Spans of `sentence` of type `kind` that add something to the question.
 
     A span whose content words all occur in the question is not an answer.
-    For "who"/"where"/"entity" the sentence's first word alone is ignored
-    (capitalized because it opens the sentence).
+    Names come from `entities` (spans of named entities of the right kind)
+    when given, else from capitalization patterns, where the sentence's first
+    word alone is ignored (capitalized because it opens the sentence).
     """
     pattern = _SPAN_PATTERNS.get(kind)
     if pattern is None:
         return []
+    named = entities is not None and kind in {"who", "where", "entity"}
+    found = entities if named and entities is not None else [
+        m.span() for m in pattern.finditer(sentence)]
     known = set(stems(question))
     spans = []
-    for match in pattern.finditer(sentence):
-        a, b = match.span()
+    for a, b in found:
         text = sentence[a:b].strip(" .,;:'’-")
         words = stems(text)
-        if kind != "count" and kind != "when" and a == 0 and " " not in text:
+        if not named and kind not in {"count", "when"} and a == 0 and " " not in text:
             continue
         if not text or (words and all(w in known for w in words)):
             continue
         if kind in {"who", "where", "entity"} and not words:
+            continue
+        if kind == "who" and not named and not _person_like(sentence, a, text):
             continue
         spans.append((a, a + len(sentence[a:b].rstrip(" .,;:'’-"))))
     return spans

@@ -6,8 +6,27 @@ probability that the best sentence answers; the answer is given when it is >= 0.
 """
 
 SENTENCE = {
-    "cos": 0.0, "cos_gap": 1.0, "lex": 1.0, "lex_prev": 0.3, "lex_next": 0.0,
-    "cos_prev_gap": 0.1, "anaphor": 0.0, "typed": 0.5, "typed_strict": 1.0, "novelty": 0.5,
-    "heading": -2.0, "log_len": 0.0, "passage": 0.5, "first": 0.0,
+    "cos": 1.0042,
+    "cos_gap": 1.7254,
+    "lex": 1.4094,
+    "lex_prev": 0.0460,
+    "lex_next": 0.5767,
+    "cos_prev_gap": -0.0293,
+    "anaphor": -0.7789,
+    "typed": 0.0952,
+    "typed_strict": 1.1680,
+    "novelty": 0.1107,
+    "heading": -3.0000,
+    "log_len": -0.0204,
+    "passage": 4.6565,
+    "first": -1.0000,
+    "bigram": 0.7714,
+    "lex_gap": 1.4094,
+    "lex_top_passage": 0.7107,
 }
-ABSTAIN = {"max_cos": 40.0, "best_score": 0.0, "coverage": 2.0, "bias": -33.0}
+ABSTAIN = {
+    "max_cos": 34.5585,
+    "best_score": 0.2204,
+    "coverage": 2.4072,
+    "bias": -32.0872,
+}
