@@ -157,6 +157,7 @@ def run_eval(settings: Settings, embedder: Embedder, questions_path: Path, corpu
 
 def _ask_all(service: QAService, questions: list[EvalQuestion], texts: dict[str, str],
              top_k: int, progress: Progress) -> list[dict[str, Any]]:
+    service.ask("warm-up question", top_k)  # loads the model and tagger outside the timings
     tick = progress(len(questions), "questions")
     records = []
     for item in questions:

@@ -67,12 +67,14 @@ class SentenceReader:
         self.weights = weights or ReaderWeights()
         self.tagger = tagger or EntityTagger()
 
-    def entities(self, kind: str, candidates: list[Candidate]) -> list[list[tuple[int, int]]] | None:
+    def entities(self, kind: str,
+                 candidates: list[Candidate]) -> list[list[tuple[int, int]]] | None:
         """Named-entity spans of each candidate fitting `kind`; None without a tagger."""
         labels = LABELS.get(kind)
         if labels is None or not self.tagger.available:
             return None
-        return [[(a, b) for a, b, label in self.tagger.entities((c.source, c.start, c.end), c.text)
+        tag = self.tagger.entities
+        return [[(a, b) for a, b, label in tag((c.source, c.start, c.end), c.text)
                  if label in labels] for c in candidates]
 
     def candidates(self, query_vector: np.ndarray, passages: list[Passage]) -> list[Candidate]:

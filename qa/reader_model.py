@@ -2,7 +2,8 @@
 
 SENTENCE: one weight per `qa.features.FEATURES`, the sentence score is their dot product.
 ABSTAIN: logistic weights over `qa.extract.ABSTAIN_FEATURES` plus a bias, giving the
-probability that the best sentence answers; the answer is given when it is >= 0.5.
+probability that the corpus answers, shifted so that 0.5 is the chosen threshold
+(train_reader.THRESHOLD); the answer is given when it is >= min_confidence (0.5).
 """
 
 SENTENCE = {
@@ -28,5 +29,5 @@ ABSTAIN = {
     "max_cos": 34.5585,
     "best_score": 0.2204,
     "coverage": 2.4072,
-    "bias": -32.0872,
+    "bias": -29.6449,
 }

@@ -1,7 +1,7 @@
 import pytest
 
-from qa.features import Candidate
 from qa.extract import answer_span, highlight_span
+from qa.features import Candidate
 from qa.question import answer_spans, question_type
 
 
