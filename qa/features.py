@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.analysis import language, stems
-from qa.question import answer_spans
+from qa.question import answer_spans, head_noun, names_head, raw_spans
 
 FEATURES = ("cos", "cos_gap", "lex", "lex_prev", "lex_next", "cos_prev_gap", "anaphor",
             "typed", "typed_strict", "novelty", "heading", "log_len", "passage", "first",
-            "bigram", "lex_gap", "lex_top_passage")
+            "bigram", "head", "lex_gap", "lex_top_passage")
 ANAPHOR = re.compile(
     r"^[«\"“(\s]*(?:ce|cet|cette|ces|il|elle|ils|elles|celui|celle|ceux|celles|lui|leur|"
     r"son|sa|ses|this|these|those|he|she|they|it|his|her|their|là|cela|ça)\b", re.IGNORECASE)
@@ -84,10 +84,12 @@ def feature_matrix(question: str, kind: str, candidates: list[Candidate],
     best_passage = max((c.passage_score for c in candidates), default=1.0) or 1.0
     known = set(q_stems)
     q_bigrams = _bigrams(stems(question))
+    head = head_noun(question)
     rows = []
     named = entities if entities is not None else [None] * n
     for c, words, ents in zip(candidates, sets, named, strict=True):
-        typed = bool(answer_spans(kind, c.text, question, ents))
+        spans = answer_spans(kind, c.text, question, ents)
+        typed = bool(spans)
         anaphor = bool(c.prev_text and ANAPHOR.match(c.text))
         if anaphor:  # read with the sentence it refers to, as it will be quoted
             words = words | set(stems(c.prev_text))
@@ -107,6 +109,7 @@ def feature_matrix(question: str, kind: str, candidates: list[Candidate],
             c.passage_score / best_passage,
             1.0 if c.first else 0.0,
             len(q_bigrams & _bigrams(stems(c.text))) / max(len(q_bigrams), 1),
+            1.0 if typed and names_head(c.text, raw_spans(kind, c.text, ents), head) else 0.0,
         ])
     matrix = np.array(rows, dtype=np.float64).reshape(n, len(FEATURES) - 2)
     lex = matrix[:, FEATURES.index("lex")]

@@ -76,6 +76,17 @@ def _person_like(sentence: str, start: int, text: str) -> bool:
             and not _ARTICLE_BEFORE.search(sentence[:start]))
 
 
+def raw_spans(kind: str, sentence: str,
+              entities: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Every span of type `kind` (named entities when given), new to the question or not."""
+    pattern = _SPAN_PATTERNS.get(kind)
+    if pattern is None:
+        return []
+    if entities is not None and kind in {"who", "where", "entity"}:
+        return list(entities)
+    return [m.span() for m in pattern.finditer(sentence)]
+
+
 def answer_spans(kind: str, sentence: str, question: str,
                  entities: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """Spans of `sentence` of type `kind` that add something to the question.
@@ -89,8 +100,7 @@ def answer_spans(kind: str, sentence: str, question: str,
     if pattern is None:
         return []
     named = entities is not None and kind in {"who", "where", "entity"}
-    found = entities if named and entities is not None else [
-        m.span() for m in pattern.finditer(sentence)]
+    found = raw_spans(kind, sentence, entities)
     known = set(stems(question))
     spans = []
     for a, b in found:
@@ -106,3 +116,23 @@ def answer_spans(kind: str, sentence: str, question: str,
             continue
         spans.append((a, a + len(sentence[a:b].rstrip(" .,;:'’-"))))
     return spans
+
+
+_HEAD = re.compile(r"\b(?:which|what|quel|quelle|quels|quelles)\s+(?:(?:est|sont|etait|is|are|was|"
+                   r"were|the|le|la|les|l)\s+)*(\w+)")
+
+
+def head_noun(question: str) -> str:
+    """The stem of the noun a "which X" / "quel X" question asks about, or "".
+
+    >>> head_noun("Which office investigates?"), head_noun("Quel est le site ?")
+    ('offic', 'site')
+    """
+    match = _HEAD.search(re.sub(r"[^\w\s]", " ", fold(question)))
+    found = stems(match.group(1)) if match else []
+    return found[0][:5] if found else ""
+
+
+def names_head(sentence: str, spans: list[tuple[int, int]], head: str) -> bool:
+    """True when an answer span holds a word starting like the question's head noun."""
+    return bool(head) and any(w[:5] == head for a, b in spans for w in stems(sentence[a:b]))
