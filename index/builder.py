@@ -26,7 +26,7 @@ from index.segment import split_sentences
 __all__ = ["IndexBuilder", "IndexSummary", "ProgressFactory", "SEGMENTER_VERSION"]
 
 # Bumped when sentence segmentation changes, so stored sentence vectors are redone.
-SEGMENTER_VERSION = "1"
+SEGMENTER_VERSION = "2"
 _GROUP_TEXTS = 2048  # texts embedded then written together: one checkpoint
 
 

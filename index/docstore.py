@@ -16,6 +16,7 @@ import numpy as np
 
 from index.chunking import Chunk
 from index.documents import Document
+from index.lexical import analyze, match_query
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -28,6 +29,8 @@ CREATE INDEX IF NOT EXISTS chunks_source ON chunks (source, start);
 CREATE TABLE IF NOT EXISTS sentences (
     source TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
     vector BLOB NOT NULL, PRIMARY KEY (source, start));
+CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5(
+    id UNINDEXED, source UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2');
 """
 
 
@@ -44,6 +47,7 @@ class DocStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._backfill_lexical()
 
     def close(self) -> None:
         """Close the connection."""
@@ -63,7 +67,7 @@ class DocStore:
     def clear(self) -> None:
         """Remove everything (used by `--rebuild`)."""
         with self.transaction():
-            for table in ("meta", "documents", "chunks", "sentences"):
+            for table in ("meta", "documents", "chunks", "sentences", "lexical"):
                 self._db.execute(f"DELETE FROM {table}")
 
     # -- meta ---------------------------------------------------------------
@@ -105,6 +109,10 @@ class DocStore:
             "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)",
             [(c.id, c.source, c.start, c.end) for c in chunks],
         )
+        self._db.executemany(
+            "INSERT INTO lexical VALUES (?, ?, ?)",
+            [(c.id, c.source, analyze(c.text)) for c in chunks],
+        )
         blobs = vectors.astype(np.float16)
         self._db.executemany(
             "INSERT OR REPLACE INTO sentences VALUES (?, ?, ?, ?)",
@@ -115,7 +123,7 @@ class DocStore:
     def delete_document(self, source: str) -> list[str]:
         """Remove a document and everything derived from it; return its chunk ids."""
         ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
-        for table in ("documents", "chunks", "sentences"):
+        for table in ("documents", "chunks", "sentences", "lexical"):
             self._db.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
         return ids
 
@@ -138,6 +146,30 @@ class DocStore:
         if table not in {"documents", "chunks", "sentences"}:
             raise ValueError(f"unknown table {table!r}")
         return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    # -- lexical index (same transactions as the documents) -------------------
+    def _backfill_lexical(self) -> None:
+        """Fill the lexical index of a store built before it existed."""
+        if self._db.execute("SELECT 1 FROM lexical LIMIT 1").fetchone() is not None:
+            return
+        rows = self._db.execute(
+            "SELECT c.id, c.source, substr(d.text, c.start + 1, c.end - c.start)"
+            " FROM chunks c JOIN documents d ON d.source = c.source").fetchall()
+        if rows:
+            with self.transaction():
+                self._db.executemany("INSERT INTO lexical VALUES (?, ?, ?)",
+                                     [(i, s, analyze(t)) for i, s, t in rows])
+
+    def lexical_search(self, question: str, k: int) -> list[tuple[Chunk, float]]:
+        """BM25 search of the chunks for the words of `question`, best first."""
+        query = match_query(question)
+        if not query:
+            return []
+        rows = self._db.execute(
+            "SELECT l.id, c.source, c.start, c.end, d.text, -bm25(lexical) AS score"
+            " FROM lexical l JOIN chunks c ON c.id = l.id JOIN documents d ON d.source = c.source"
+            " WHERE lexical MATCH ? ORDER BY bm25(lexical) LIMIT ?", (query, k)).fetchall()
+        return [(Chunk(i, s, a, b, t[a:b]), float(score)) for i, s, a, b, t, score in rows]
 
     # -- sentences ----------------------------------------------------------
     def sentences_between(

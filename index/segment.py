@@ -12,14 +12,17 @@ import re
 ABBREVIATIONS = frozenset(
     """m mm mme mmes mlle mlles me mgr dr pr prof st ste sts vs etc cf ex env
     av apr jc j.-c art al fig no nos vol p pp ch chap éd ed gén col cdt lt cne
-    mr mrs ms jr sr inc ltd co corp dept jan fév fev févr avr juil sept oct nov déc dec
-    bd av boul""".split()
+    mr mrs ms jr sr inc ltd co corp dept jan janv fév fev févr avr juil sept oct nov déc dec
+    bd av boul""".split()  # noqa: SIM905 (a word list reads better as text)
 )
 _CLOSERS = "\"'»”’)]"
 _OPENERS = "\"'«“‘([¿¡"
 # A terminator, closing quotes/brackets (French puts a space before »), then whitespace.
 _BOUNDARY = re.compile(r"[.!?…]+(?:[ \u00a0\u202f]?[" + re.escape(_CLOSERS) + r"])*(?=\s|$)")
 _LINE_BREAK = re.compile(r"\n")
+# A period glued to the next sentence ("étrangers.Aude"): a word of 2+ lower-case
+# letters, a period, then a capitalized word (initials and "U.S.A." do not match).
+_GLUED = re.compile(r"(?<=[a-zà-ÿ]{2})[.!?](?=[A-ZÀ-ÖØ-Þ][a-zà-ÿ])")
 _WORD_BEFORE = re.compile(r"([\w.\-]+)$")
 
 
@@ -47,6 +50,7 @@ def _next_starts_sentence(text: str, pos: int) -> bool:
 def _boundaries(text: str) -> list[int]:
     """Offsets right after each sentence end, sorted."""
     cuts = {m.end() for m in _LINE_BREAK.finditer(text)}
+    cuts |= {m.end() for m in _GLUED.finditer(text)}
     for match in _BOUNDARY.finditer(text):
         term = match.group(0)
         is_period = term.startswith(".") and not term.startswith("...")

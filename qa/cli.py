@@ -45,6 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 7860)")
     p.add_argument("--mcp", action="store_true", default=None,
                    help="also serve the ask API as an MCP tool (needs the gradio[mcp] extra)")
+    p = sub.add_parser("eval", help="measure answers on a question set over a JSONL corpus")
+    _common(p)
+    p.add_argument("--questions", type=Path, required=True, help="JSONL questions")
+    p.add_argument("--corpus", type=Path, required=True, help="JSONL corpus or folder")
+    p.add_argument("--out", type=Path, help="per-question results (default .qa/eval/...)")
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--index-dir", type=Path, help="keep (and reuse) the index here")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
 
 
@@ -100,6 +109,25 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.eval import format_summary, run_eval
+    from qa.progress import Bars
+    from qa.service import make_embedder
+
+    for path in (args.questions, args.corpus):
+        if not path.exists():
+            raise QAError(f"{path} does not exist: give an existing file")
+    out = args.out or Path(".qa/eval") / f"{args.questions.stem}.results.jsonl"
+    bars = Bars(quiet=args.quiet)
+    try:
+        summary = run_eval(settings, make_embedder(settings), args.questions, args.corpus, out,
+                           progress=bars, limit=args.limit, index_dir=args.index_dir)
+    finally:
+        bars.close()
+    print(json.dumps(summary, ensure_ascii=False) if args.json else format_summary(summary))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import app
 
@@ -107,7 +135,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve}
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

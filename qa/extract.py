@@ -1,9 +1,12 @@
 """Choosing the answer: the sentence of the retrieved passages that answers best.
 
-Extractive only: the answer is a span of a source text. Each candidate
-sentence is scored by its precomputed embedding against the question (works
-across languages), by the question words it contains (names, acronyms), and by
-the rank of its passage. Weak evidence means abstaining.
+Extractive only: the answer is a span of a source text. Candidate sentences
+(those of the top passages, plus the sentence right after each, in case the
+answer crosses a chunk edge) are described by `qa.features` and scored with
+weights learned on data (`qa.reader_model`). A sentence opening with an
+anaphor ("Ce pilote...") is quoted with the sentence before it. The short
+answer the question asks for (a name, a date, a number) is highlighted inside.
+A second small logistic model decides whether the evidence is strong enough.
 """
 
 from __future__ import annotations
@@ -13,40 +16,41 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.analysis import terms
+from index.analysis import stems
 from index.docstore import DocStore
+from qa import reader_model
+from qa.features import ANAPHOR, FEATURES, Candidate, feature_matrix
+from qa.ner import LABELS, EntityTagger
+from qa.question import answer_spans, question_type
 from qa.types import Passage, Span
+
+ABSTAIN_FEATURES = ("max_cos", "best_score", "coverage")
+MAX_ANSWER_CHARS = 400
+# A neighbouring sentence scoring within this margin of the best joins the answer
+# (measured on held-out PIAF training paragraphs, see the README).
+NEIGHBOUR_MARGIN = 2.0
 
 
 @dataclass(frozen=True)
 class ReaderWeights:
-    """How the sentence score mixes its signals (chosen by measurement)."""
+    """The reader's weights: sentence scoring, abstention, how many passages to read."""
 
-    dense: float = 1.0
-    lexical: float = 0.15
-    passage: float = 0.5
-    # Logistic mapping from the best score to a 0..1 confidence.
-    center: float = 1.05
-    scale: float = 0.03
+    sentence: tuple[float, ...] = tuple(reader_model.SENTENCE[f] for f in FEATURES)
+    abstain: tuple[float, ...] = tuple(
+        reader_model.ABSTAIN[f] for f in (*ABSTAIN_FEATURES, "bias"))
+    passages: int = 5
 
 
 @dataclass(frozen=True)
 class Selection:
-    """The chosen sentence: which passage, where, and how sure."""
+    """The chosen answer: which passage, where, the short answer in it, how sure."""
 
     passage_index: int
     source: str
     span: Span
     score: float
     confidence: float
-
-
-def lexical_overlap(question_terms: set[str], sentence: str) -> float:
-    """Share of the question's content words found in the sentence (prefix match on 5 letters)."""
-    if not question_terms:
-        return 0.0
-    found = {t[:5] for t in terms(sentence)}
-    return sum(1 for t in question_terms if t[:5] in found) / len(question_terms)
+    highlight: Span | None = None
 
 
 class SentenceReader:
@@ -54,37 +58,127 @@ class SentenceReader:
 
     Args:
         docs: the document store (texts and sentence vectors).
-        weights: the score mix.
+        weights: the learned weights.
     """
 
-    def __init__(self, docs: DocStore, weights: ReaderWeights | None = None) -> None:
+    def __init__(self, docs: DocStore, weights: ReaderWeights | None = None,
+                 tagger: EntityTagger | None = None) -> None:
         self.docs = docs
         self.weights = weights or ReaderWeights()
+        self.tagger = tagger or EntityTagger()
 
-    def read(self, question: str, query_vector: np.ndarray,
-             passages: list[Passage]) -> Selection | None:
-        """Return the best sentence, or None when the passages hold no sentence."""
-        if not passages:
+    def entities(self, kind: str,
+                 candidates: list[Candidate]) -> list[list[tuple[int, int]]] | None:
+        """Named-entity spans of each candidate fitting `kind`; None without a tagger."""
+        labels = LABELS.get(kind)
+        if labels is None or not self.tagger.available:
             return None
-        w = self.weights
-        q_terms = set(terms(question))
-        top = passages[0].score
-        best: Selection | None = None
-        for i, passage in enumerate(passages):
+        tag = self.tagger.entities
+        return [[(a, b) for a, b, label in tag((c.source, c.start, c.end), c.text)
+                 if label in labels] for c in candidates]
+
+    def candidates(self, query_vector: np.ndarray, passages: list[Passage]) -> list[Candidate]:
+        """The sentences of the first passages and their neighbours, each once."""
+        found: dict[tuple[str, int], Candidate] = {}
+        relevance: dict[str, float] = {}  # a document is as relevant as its best passage
+        for passage in passages:
+            relevance.setdefault(passage.chunk.source, passage.score)
+        for i, passage in enumerate(passages[: self.weights.passages]):
             chunk = passage.chunk
             document = self.docs.get_document(chunk.source)
             if document is None:
                 continue
-            spans, vectors = self.docs.sentences_between(chunk.source, chunk.start, chunk.end)
+            spans, vectors = self.docs.sentences_between(chunk.source, 0, len(document.text))
             if not spans:
                 continue
-            dense = vectors @ query_vector
-            for (a, b), cos in zip(spans, dense, strict=True):
-                lex = lexical_overlap(q_terms, document.text[a:b])
-                score = w.dense * float(cos) + w.lexical * lex + w.passage * (passage.score - top)
-                if best is None or score > best.score:
-                    best = Selection(i, chunk.source, Span(a, b), score, 0.0)
-        if best is None:
+            cos = vectors @ query_vector
+            inside = [j for j, (a, b) in enumerate(spans) if a < chunk.end and b > chunk.start]
+            chosen = inside + ([inside[-1] + 1] if inside and inside[-1] + 1 < len(spans) else [])
+            text = document.text
+            for j in chosen:
+                a, b = spans[j]
+                if (chunk.source, a) in found:
+                    continue
+                prev = spans[j - 1] if j > 0 else (a, a)
+                nxt = spans[j + 1] if j + 1 < len(spans) else (b, b)
+                found[(chunk.source, a)] = Candidate(
+                    i, chunk.source, a, b, text[a:b], prev[0], text[prev[0]:prev[1]],
+                    text[nxt[0]:nxt[1]], float(cos[j]), float(cos[j - 1 if j else j]),
+                    relevance[chunk.source], j == 0)
+        return list(found.values())
+
+    def read(self, question: str, query_vector: np.ndarray,
+             passages: list[Passage]) -> Selection | None:
+        """Return the best answer, or None when the passages hold no sentence."""
+        candidates = self.candidates(query_vector, passages)
+        if not candidates:
             return None
-        confidence = 1.0 / (1.0 + math.exp(-(best.score - w.center) / w.scale))
-        return Selection(best.passage_index, best.source, best.span, best.score, confidence)
+        kind = question_type(question)
+        entities = self.entities(kind, candidates)
+        scores = feature_matrix(question, kind, candidates, entities) @ np.array(
+            self.weights.sentence)
+        i = int(np.argmax(scores))
+        best = candidates[i]
+        confidence = self.confidence(question, candidates, best, float(scores.max()))
+        span = with_neighbour(candidates, scores, i, answer_span(best))
+        return Selection(best.passage_index, best.source, span, float(scores.max()),
+                         confidence, highlight_span(kind, best, question,
+                                                    entities[i] if entities else None))
+
+    def confidence(self, question: str, candidates: list[Candidate], best: Candidate,
+                   best_score: float) -> float:
+        """Probability that `best` answers (logistic over `ABSTAIN_FEATURES`)."""
+        x = np.array([*abstain_features(question, candidates, best, best_score), 1.0])
+        z = float(x @ np.array(self.weights.abstain))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
+def abstain_features(question: str, candidates: list[Candidate], best: Candidate,
+                     best_score: float) -> tuple[float, float, float]:
+    """(max cosine, best sentence score, share of question words near the answer)."""
+    q = set(stems(question))
+    near = set(stems(best.prev_text + " " + best.text + " " + best.next_text))
+    coverage = len(q & near) / len(q) if q else 0.0
+    return max(c.cos for c in candidates), best_score, coverage
+
+
+def answer_span(best: Candidate) -> Span:
+    """The sentence, with the one before when it opens with an anaphor and fits."""
+    if best.prev_text and ANAPHOR.match(best.text) and best.end - best.prev_start <= \
+            MAX_ANSWER_CHARS:
+        return Span(best.prev_start, best.end)
+    return Span(best.start, best.end)
+
+
+def with_neighbour(candidates: list[Candidate], scores: np.ndarray, i: int, span: Span) -> Span:
+    """Add the best-scoring adjacent sentence when it scores close to the best and fits."""
+    best = candidates[i]
+    if (span.start, span.end) != (best.start, best.end):
+        return span
+    near = [j for j, c in enumerate(candidates) if c.source == best.source
+            and (0 <= c.start - best.end <= 3 or 0 <= best.start - c.end <= 3)
+            and max(c.end, best.end) - min(c.start, best.start) <= MAX_ANSWER_CHARS]
+    if not near:
+        return span
+    j = max(near, key=lambda j: scores[j])
+    if scores[i] - scores[j] >= NEIGHBOUR_MARGIN:
+        return span
+    other = candidates[j]
+    return Span(min(other.start, best.start), max(other.end, best.end))
+
+
+def highlight_span(kind: str, best: Candidate, question: str,
+                   entities: list[tuple[int, int]] | None = None) -> Span | None:
+    """The short answer of type `kind` in the sentence, nearest to the question's words."""
+    spans = answer_spans(kind, best.text, question, entities)
+    if not spans:
+        return None
+    q = set(stems(question))
+    anchors = [i for i, w in enumerate(best.text.split()) if set(stems(w)) & q]
+    if anchors:
+        words_before = [len(best.text[:a].split()) for a, _ in spans]
+        a, b = min(zip(spans, words_before, strict=True),
+                   key=lambda sw: min(abs(sw[1] - x) for x in anchors))[0]
+    else:
+        a, b = spans[0]
+    return Span(best.start + a, best.start + b)

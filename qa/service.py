@@ -11,7 +11,7 @@ from index.layout import IndexStores, open_stores
 from qa.config import Settings
 from qa.errors import BadQuestion
 from qa.extract import ReaderWeights, Selection, SentenceReader
-from qa.retrieve import DenseRetriever
+from qa.retrieve import HybridRetriever
 from qa.types import Answer, Citation, Passage, source_url
 
 
@@ -53,7 +53,7 @@ class QAService:
         self.settings = settings
         self.embedder = embedder
         self.stores = stores
-        self.retriever = DenseRetriever(stores.vectors)
+        self.retriever = HybridRetriever(stores.vectors, stores.docs)
         self.reader = SentenceReader(stores.docs, ReaderWeights())
         self._lock = threading.Lock()
 
@@ -77,7 +77,7 @@ class QAService:
             t0 = time.perf_counter()
             vector = self.embedder.embed_queries([text])[0]
             t1 = time.perf_counter()
-            passages = self.retriever.retrieve(vector, k)
+            passages = self.retriever.retrieve(text, vector, k)
             t2 = time.perf_counter()
             selection = self.reader.read(text, vector, passages)
             citations, numbers = self._citations(passages, selection)
@@ -95,7 +95,7 @@ class QAService:
         span = selection.span
         return Answer(text, document.text[span.start:span.end], citations, False,
                       selection.confidence, numbers[selection.passage_index], span,
-                      None, timings_ms, notice)
+                      selection.highlight, timings_ms, notice)
 
     def _citations(self, passages: list[Passage], selection: Selection | None
                    ) -> tuple[tuple[Citation, ...], dict[int, int]]:

@@ -30,3 +30,22 @@ def test_spans_are_offsets_into_a_window() -> None:
     spans = split_sentences(text, 7, 30)
     assert [text[a:b] for a, b in spans] == ["Dedans un.", "Dedans deux."]
     assert spans[0] == (7, 17)
+
+
+def test_abbreviated_months_centuries_and_initials_of_names() -> None:
+    text = "Il est né le 3 janv. 1990 à Rome. Né en 52 av. J.-C. à Rome. Le XIXe s. fut long."
+    assert sentences(text) == ["Il est né le 3 janv. 1990 à Rome.", "Né en 52 av. J.-C. à Rome.",
+                               "Le XIXe s. fut long."]
+
+
+def test_glued_sentences_split_but_acronyms_and_decimals_do_not() -> None:
+    text = ("Il part avec les pays étrangers.Aude Groualle parle. "
+            "La S.N.C.F. a 3,5 millions de clients.")
+    assert sentences(text) == ["Il part avec les pays étrangers.", "Aude Groualle parle.",
+                               "La S.N.C.F. a 3,5 millions de clients."]
+
+
+def test_question_and_exclamation_inside_guillemets_and_ellipsis() -> None:
+    text = "«Vraiment ?» demanda-t-il. Il a vu 1.200 personnes... Puis rien ! Fin"
+    assert sentences(text) == ["«Vraiment ?» demanda-t-il.", "Il a vu 1.200 personnes...",
+                               "Puis rien !", "Fin"]

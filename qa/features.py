@@ -1,0 +1,121 @@
+"""Features of candidate answer sentences, for the reader's learned scorer.
+
+Each candidate sentence gets a row of numbers: how close its embedding is to
+the question (raw, and scaled within the candidates, since cosines sit in a
+narrow band), the question words it holds (weighted by rarity among the
+candidates), the same for its previous sentence (answers often follow the
+sentence that names the topic, starting with "Il", "Ce"...), whether it
+contains an answer of the type the question asks for, what it adds to the
+question, and whether it looks like a heading, a byline or a photo credit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.analysis import language, stems
+from qa.question import answer_spans, head_noun, names_head, raw_spans
+
+FEATURES = ("cos", "cos_gap", "lex", "lex_prev", "lex_next", "cos_prev_gap", "anaphor",
+            "typed", "typed_strict", "novelty", "heading", "log_len", "passage", "first",
+            "bigram", "head", "lex_gap", "lex_top_passage")
+ANAPHOR = re.compile(
+    r"^[«\"“(\s]*(?:ce|cet|cette|ces|il|elle|ils|elles|celui|celle|ceux|celles|lui|leur|"
+    r"son|sa|ses|this|these|those|he|she|they|it|his|her|their|là|cela|ça)\b", re.IGNORECASE)
+_TERMINAL = re.compile(r"[.!?…:»\"”)]\s*$")
+_STRICT_TYPES = frozenset({"who", "when", "count", "where"})
+_LEXICAL = [FEATURES.index(f) for f in
+            ("lex", "lex_prev", "lex_next", "bigram", "lex_gap", "lex_top_passage")]
+ENGLISH_LEXICAL = 0.5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that may answer: where it is, and its context in its document."""
+
+    passage_index: int
+    source: str
+    start: int
+    end: int
+    text: str
+    prev_start: int
+    prev_text: str
+    next_text: str
+    cos: float
+    prev_cos: float
+    passage_score: float
+    first: bool
+
+
+def _coverage(q_stems: list[str], weights: dict[str, float], text_stems: set[str]) -> float:
+    total = sum(weights[s] for s in q_stems)
+    if total == 0:
+        return 0.0
+    return sum(weights[s] for s in q_stems if s in text_stems) / total
+
+
+def _bigrams(words: list[str]) -> set[tuple[str, str]]:
+    return set(zip(words, words[1:], strict=False))
+
+
+def is_heading(text: str) -> bool:
+    """A title, byline or credit: no final punctuation, or a "©" mark."""
+    return "©" in text or not _TERMINAL.search(text)
+
+
+def feature_matrix(question: str, kind: str, candidates: list[Candidate],
+                   entities: list[list[tuple[int, int]]] | None = None) -> np.ndarray:
+    """One row of `FEATURES` per candidate (`entities`: named-entity spans of each, if known).
+
+    Word overlap of an English question with French text is mostly chance (a few
+    names, false friends), so its lexical features count `ENGLISH_LEXICAL` as much.
+    """
+    q_stems = list(dict.fromkeys(stems(question)))
+    sets = [set(stems(c.text)) for c in candidates]
+    n = len(candidates)
+    weights = {s: math.log(1 + n / (1 + sum(1 for t in sets if s in t))) for s in q_stems}
+    cos = np.array([c.cos for c in candidates], dtype=np.float64)
+    top = float(cos.max()) if n else 0.0
+    spread = max(top - float(np.median(cos)), 0.01) if n else 1.0
+    best_passage = max((c.passage_score for c in candidates), default=1.0) or 1.0
+    known = set(q_stems)
+    q_bigrams = _bigrams(stems(question))
+    head = head_noun(question)
+    rows = []
+    named = entities if entities is not None else [None] * n
+    for c, words, ents in zip(candidates, sets, named, strict=True):
+        spans = answer_spans(kind, c.text, question, ents)
+        typed = bool(spans)
+        anaphor = bool(c.prev_text and ANAPHOR.match(c.text))
+        if anaphor:  # read with the sentence it refers to, as it will be quoted
+            words = words | set(stems(c.prev_text))
+        cos_eff = max(c.cos, c.prev_cos) if anaphor else c.cos
+        rows.append([
+            cos_eff, (cos_eff - top) / spread,
+            _coverage(q_stems, weights, words),
+            _coverage(q_stems, weights, set(stems(c.prev_text))),
+            _coverage(q_stems, weights, set(stems(c.next_text))),
+            (c.prev_cos - top) / spread,
+            1.0 if anaphor else 0.0,
+            1.0 if typed else 0.0,
+            1.0 if typed and kind in _STRICT_TYPES else 0.0,
+            len(words - known) / max(len(words), 1),
+            1.0 if is_heading(c.text) else 0.0,
+            math.log(1 + len(c.text)) / 6,
+            c.passage_score / best_passage,
+            1.0 if c.first else 0.0,
+            len(q_bigrams & _bigrams(stems(c.text))) / max(len(q_bigrams), 1),
+            1.0 if typed and names_head(c.text, raw_spans(kind, c.text, ents), head) else 0.0,
+        ])
+    matrix = np.array(rows, dtype=np.float64).reshape(n, len(FEATURES) - 2)
+    lex = matrix[:, FEATURES.index("lex")]
+    top_passage = matrix[:, FEATURES.index("passage")] >= 1.0
+    extra = np.stack([lex - (lex.max() if n else 0.0), lex * top_passage], axis=1)
+    matrix = np.hstack([matrix, extra.reshape(n, 2)])
+    if language(question) == "en":
+        matrix[:, _LEXICAL] *= ENGLISH_LEXICAL
+    return matrix

@@ -1,0 +1,138 @@
+"""What a question asks for, and where such answers sit in a sentence.
+
+Question types: who (a person), when (a date), count (a number), where (a
+place), entity (which/what X: a name), other. `answer_spans` finds the spans of
+a sentence that fit a type and are not words of the question: they drive both
+the sentence choice (a "who" question wants a sentence naming someone new)
+and the highlighted short answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.analysis import fold, stems
+
+_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern)) for name, pattern in (
+        ("when", r"\b(quand|when|quelle annee|en quelle|what year|which year|quelle date|"
+                 r"what date|which date|quel siecle|what century|quel jour|what day|"
+                 r"quel mois|what month|a quelle epoque|depuis quand|how long ago)\b"),
+        ("count", r"\b(combien|how many|how much|quel nombre|what number|quel pourcentage|"
+                  r"what percentage|quel age|how old|quelle proportion|quelle part|"
+                  r"quelle somme|quel montant|quelle superficie|quelle taille|how long|"
+                  r"how large|how big|quelle duree|quelle distance|how far)\b"),
+        ("where", r"(\bou\b(?! est-ce que la)|\bwhere\b|\bquel pays|\bquelle ville|"
+                  r"\bquelle region|\bwhich country|\bwhat country|\bwhich city|\bwhat city|"
+                  r"\bquel endroit|\bquel lieu|\bdans quel|\bin which|\bin what)"),
+        ("who", r"\b(qui|who|whom|whose|quel est le nom|quelle personne|what person|"
+                r"which person|quel homme|quelle femme)\b"),
+        ("entity", r"\b(quel|quelle|quels|quelles|lequel|laquelle|which|what|comment s ?appel)"),
+    )
+)
+
+_MONTHS = (r"janvier|fevrier|février|mars|avril|mai|juin|juillet|aout|août|septembre|octobre|"
+           r"novembre|decembre|décembre|january|february|march|april|may|june|july|august|"
+           r"september|october|november|december")
+_UPPER = r"[A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜ]"
+_NAME = (_UPPER + r"[\w’'\-]*(?:\s+(?:(?:de|du|des|la|le|von|van|der|di|da|del|y)\s+)?"
+         + _UPPER + r"[\w’'\-]*)*")
+_SPAN_PATTERNS: dict[str, re.Pattern[str]] = {
+    "when": re.compile(
+        r"(?i:\b(?:(?:le\s+)?\d{1,2}(?:er)?\s+)?(?:" + _MONTHS + r")(?:\s+(?:\d{4}|dernier))?"
+        r"|\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\b[IVXL]+e\s+siècle\b|\b\d{1,2}(?:e|th)\s+"
+        r"(?:siècle|century)\b)"),
+    "count": re.compile(
+        r"(?i:\b\d[\d\u00a0\u202f .,]*\d\b|\b\d\b|\b(?:deux|trois|quatre|cinq|six|sept|huit|"
+        r"neuf|dix|onze|douze|quinze|vingt|trente|cent|cents|mille|million|millions|"
+        r"milliard|milliards|dizaines?|centaines?|milliers?|two|three|four|five|ten|"
+        r"hundred|thousand)\b)(?:\s*(?:%|pour cent|millions?|milliards?|ans|km|m|kg|euros?|"
+        r"dollars?))?"),
+    "who": re.compile(_NAME),
+    "where": re.compile(_NAME),
+    "entity": re.compile(_NAME + r"|\b[A-Z]{2,}\b"),
+}
+
+
+def question_type(question: str) -> str:
+    """The kind of answer `question` asks for.
+
+    >>> question_type("Qui dirige l'OCRTEH ?"), question_type("Depuis quand ?")
+    ('who', 'when')
+    """
+    q = " " + re.sub(r"[^\w\s]", " ", fold(question)) + " "
+    for name, pattern in _TYPES:
+        if pattern.search(q):
+            return name
+    return "other"
+
+
+_ARTICLE_BEFORE = re.compile(r"(?i:\b(?:le|la|les|l['’]|du|des|au|aux|de l['’]|the|a|an)\s*)$")
+
+
+def _person_like(sentence: str, start: int, text: str) -> bool:
+    """A person's name: two capitalized words or more, with no article before it."""
+    return (len(re.findall(_UPPER, text)) >= 2 and " " in text
+            and not _ARTICLE_BEFORE.search(sentence[:start]))
+
+
+def raw_spans(kind: str, sentence: str,
+              entities: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Every span of type `kind` (named entities when given), new to the question or not."""
+    pattern = _SPAN_PATTERNS.get(kind)
+    if pattern is None:
+        return []
+    if entities is not None and kind in {"who", "where", "entity"}:
+        return list(entities)
+    return [m.span() for m in pattern.finditer(sentence)]
+
+
+def answer_spans(kind: str, sentence: str, question: str,
+                 entities: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Spans of `sentence` of type `kind` that add something to the question.
+
+    A span whose content words all occur in the question is not an answer.
+    Names come from `entities` (spans of named entities of the right kind)
+    when given, else from capitalization patterns, where the sentence's first
+    word alone is ignored (capitalized because it opens the sentence).
+    """
+    pattern = _SPAN_PATTERNS.get(kind)
+    if pattern is None:
+        return []
+    named = entities is not None and kind in {"who", "where", "entity"}
+    found = raw_spans(kind, sentence, entities)
+    known = set(stems(question))
+    spans = []
+    for a, b in found:
+        text = sentence[a:b].strip(" .,;:'’-")
+        words = stems(text)
+        if not named and kind not in {"count", "when"} and a == 0 and " " not in text:
+            continue
+        if not text or (words and all(w in known for w in words)):
+            continue
+        if kind in {"who", "where", "entity"} and not words:
+            continue
+        if kind == "who" and not named and not _person_like(sentence, a, text):
+            continue
+        spans.append((a, a + len(sentence[a:b].rstrip(" .,;:'’-"))))
+    return spans
+
+
+_HEAD = re.compile(r"\b(?:which|what|quel|quelle|quels|quelles)\s+(?:(?:est|sont|etait|is|are|was|"
+                   r"were|the|le|la|les|l)\s+)*(\w+)")
+
+
+def head_noun(question: str) -> str:
+    """The stem of the noun a "which X" / "quel X" question asks about, or "".
+
+    >>> head_noun("Which office investigates?"), head_noun("Quel est le site ?")
+    ('offic', 'site')
+    """
+    match = _HEAD.search(re.sub(r"[^\w\s]", " ", fold(question)))
+    found = stems(match.group(1)) if match else []
+    return found[0][:5] if found else ""
+
+
+def names_head(sentence: str, spans: list[tuple[int, int]], head: str) -> bool:
+    """True when an answer span holds a word starting like the question's head noun."""
+    return bool(head) and any(w[:5] == head for a, b in spans for w in stems(sentence[a:b]))

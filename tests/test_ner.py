@@ -1,0 +1,32 @@
+from qa.extract import SentenceReader
+from qa.features import Candidate
+from qa.ner import EntityTagger
+
+
+def _candidate(text: str) -> Candidate:
+    return Candidate(0, "a.txt", 10, 10 + len(text), text, 10, "", "", 0.8, 0.8, 1.0, False)
+
+
+def test_tagger_finds_people_and_places_and_caches() -> None:
+    tagger = EntityTagger()
+    text = "Jean-Marc Droguet, commissaire divisionnaire, travaille à Marseille."
+    found = tagger.entities(("a.txt", 0, len(text)), text)
+    named = {text[a:b]: label for a, b, label in found}
+    assert named.get("Jean-Marc Droguet") == "PER"
+    assert named.get("Marseille") == "LOC"
+    assert tagger.entities(("a.txt", 0, len(text)), "ignored: cached") == found
+
+
+def test_reader_keeps_only_entities_of_the_asked_kind(service) -> None:
+    reader = SentenceReader(service.stores.docs)
+    c = _candidate("Jean Dupont dirige l'office à Marseille.")
+    assert [c.text[a:b] for a, b in reader.entities("who", [c])[0]] == ["Jean Dupont"]
+    assert [c.text[a:b] for a, b in reader.entities("where", [c])[0]] == ["Marseille"]
+    assert reader.entities("count", [c]) is None
+
+
+def test_without_spacy_the_reader_falls_back_to_patterns(service) -> None:
+    tagger = EntityTagger()
+    tagger._failed = True
+    reader = SentenceReader(service.stores.docs, tagger=tagger)
+    assert reader.entities("who", [_candidate("Jean Dupont dirige.")]) is None
