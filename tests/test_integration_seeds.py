@@ -16,6 +16,7 @@ from qa.indexing import run_index
 from qa.render import answer_to_dict
 from qa.service import QAService, make_embedder
 from tests.conftest import ROOT, SHARED
+from tests.contract import assert_exact
 
 pytestmark = pytest.mark.integration
 SEEDS = ROOT / "seeds"
@@ -36,14 +37,6 @@ def seeds_service(seeds_settings: Settings) -> QAService:
     return QAService.open(seeds_settings)
 
 
-def check_exact(reply: dict) -> None:
-    for c in reply["citations"]:
-        text = (SEEDS / c["source"]).read_text(encoding="utf-8")
-        assert text[c["start"]:c["end"]] == c["quote"]
-    if not reply["abstained"]:
-        cited = reply["citations"][reply["answer_citation"] - 1]
-        text = (SEEDS / cited["source"]).read_text(encoding="utf-8")
-        assert text[reply["answer_start"]:reply["answer_end"]] == reply["answer"]
 
 
 @pytest.mark.parametrize("question", ["who leads the OCRTEH?", "Qui dirige l'OCRTEH ?"])
@@ -52,7 +45,7 @@ def test_who_leads_the_ocrteh(seeds_service: QAService, question: str) -> None:
     assert reply["abstained"] is False
     assert "Jean-Marc Droguet" in reply["answer"]
     assert reply["citations"][reply["answer_citation"] - 1]["source"] in DROGUET_SOURCES
-    check_exact(reply)
+    assert_exact(reply, SEEDS)
 
 
 def _dev_questions() -> list[dict]:
@@ -75,7 +68,7 @@ def _dev_params() -> list:
 @pytest.mark.parametrize("item", _dev_params())
 def test_dev_question(seeds_service: QAService, item: dict) -> None:
     reply = answer_to_dict(seeds_service.ask(item["question"]))
-    check_exact(reply)
+    assert_exact(reply, SEEDS)
     if not item["answerable"]:
         assert reply["abstained"] is True, reply["answer"]
         return
@@ -93,7 +86,7 @@ def test_cli_ask_json_prints_the_contract(seeds_settings: Settings) -> None:
     assert result.returncode == 0, result.stderr
     reply = json.loads(result.stdout)
     assert "Jean-Marc Droguet" in reply["answer"]
-    check_exact(reply)
+    assert_exact(reply, SEEDS)
 
 
 def test_cli_jsonl_answers_each_line(seeds_settings: Settings) -> None:

@@ -8,17 +8,7 @@ from index.layout import open_stores
 from qa.errors import BadQuestion
 from qa.render import answer_to_dict
 from qa.service import QAService, clean_question
-
-
-def assert_exact(reply: dict, corpus: Path) -> None:
-    for c in reply["citations"]:
-        text = (corpus / c["source"]).read_text(encoding="utf-8")
-        assert text[c["start"]:c["end"]] == c["quote"]
-    if not reply["abstained"]:
-        cited = reply["citations"][reply["answer_citation"] - 1]
-        text = (corpus / cited["source"]).read_text(encoding="utf-8")
-        assert text[reply["answer_start"]:reply["answer_end"]] == reply["answer"]
-        assert cited["start"] <= reply["answer_start"] < reply["answer_end"] <= cited["end"]
+from tests.contract import assert_exact
 
 
 def test_contract_fields_and_types(service: QAService, corpus: Path) -> None:
