@@ -111,6 +111,8 @@ def read_document(root: Path, path: Path) -> Document:
 
 def _read_or_skip(root: Path, path: Path) -> Document | Skipped:
     rel = path.relative_to(root).as_posix()
+    if not path.resolve().is_relative_to(root.resolve()):
+        return Skipped(rel, "a link to a file outside the corpus folder")
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         kind = path.suffix.lower() or "without an extension"
         return Skipped(rel, f"unsupported file type {kind} (supported: "

@@ -54,3 +54,19 @@ def test_bom_is_dropped(tmp_path: Path) -> None:
     (tmp_path / "bom.txt").write_bytes("\ufeffBonjour.".encode())
     documents, _ = load_corpus(tmp_path)
     assert documents[0].text == "Bonjour."
+
+
+def test_links_leaving_the_corpus_are_skipped_and_loops_do_not_hang(tmp_path: Path) -> None:
+    outside = tmp_path / "secret.txt"
+    outside.write_text("Mot de passe : hunter2.", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "inside.txt").write_text("Un texte du corpus.", encoding="utf-8")
+    (corpus / "leak.txt").symlink_to(outside)
+    (corpus / "alias.txt").symlink_to(corpus / "inside.txt")
+    (corpus / "sub" / "loop").symlink_to(corpus, target_is_directory=True)
+    documents, skipped = load_corpus(corpus)
+    assert [d.source for d in documents] == ["alias.txt", "inside.txt"]
+    assert [(s.source, s.reason) for s in skipped] == [
+        ("leak.txt", "a link to a file outside the corpus folder")]
+    assert all("hunter2" not in d.text for d in documents)
