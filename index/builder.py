@@ -112,10 +112,10 @@ class IndexBuilder:
     """
 
     def __init__(self, embedder: Embedder, chunker: Chunker,
-                 progress: ProgressFactory = _no_progress) -> None:
+                 progress: ProgressFactory | None = None) -> None:
         self.embedder = embedder
         self.chunker = chunker
-        self.progress = progress
+        self.progress = progress or _no_progress
 
     def settings(self) -> dict[str, str]:
         """What the store must have been built with to be updated in place."""

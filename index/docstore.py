@@ -64,12 +64,6 @@ class DocStore:
             raise
         self._db.execute("COMMIT")
 
-    def clear(self) -> None:
-        """Remove everything (used by `--rebuild`)."""
-        with self.transaction():
-            for table in ("meta", "documents", "chunks", "sentences", "lexical"):
-                self._db.execute(f"DELETE FROM {table}")
-
     # -- meta ---------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         """Return a recorded setting, or None."""
@@ -166,10 +160,11 @@ class DocStore:
         if not query:
             return []
         rows = self._db.execute(
-            "SELECT l.id, c.source, c.start, c.end, d.text, -bm25(lexical) AS score"
+            "SELECT l.id, c.source, c.start, c.end, substr(d.text, c.start + 1, c.end - c.start),"
+            " -bm25(lexical) AS score"
             " FROM lexical l JOIN chunks c ON c.id = l.id JOIN documents d ON d.source = c.source"
             " WHERE lexical MATCH ? ORDER BY bm25(lexical) LIMIT ?", (query, k)).fetchall()
-        return [(Chunk(i, s, a, b, t[a:b]), float(score)) for i, s, a, b, t, score in rows]
+        return [(Chunk(i, s, a, b, t), float(score)) for i, s, a, b, t, score in rows]
 
     # -- sentences ----------------------------------------------------------
     def sentences_between(

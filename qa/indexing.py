@@ -51,8 +51,7 @@ def run_index(settings: Settings, embedder: Embedder, *, rebuild: bool = False,
     began = time.perf_counter()
     documents, skipped = load_corpus(settings.corpus, progress)
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
-    builder = IndexBuilder(embedder, chunker, progress) if progress else IndexBuilder(
-        embedder, chunker)
+    builder = IndexBuilder(embedder, chunker, progress)
     root = settings.store
     url = settings.chroma_url or None
     target = root.with_name(f".{root.name}.rebuild") if rebuild else root
