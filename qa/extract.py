@@ -83,18 +83,17 @@ class SentenceReader:
         relevance: dict[str, float] = {}  # a document is as relevant as its best passage
         for passage in passages:
             relevance.setdefault(passage.chunk.source, passage.score)
+        loaded: dict[str, tuple[str, list[tuple[int, int]], np.ndarray] | None] = {}
         for i, passage in enumerate(passages[: self.weights.passages]):
             chunk = passage.chunk
-            document = self.docs.get_document(chunk.source)
-            if document is None:
+            if chunk.source not in loaded:  # passages often share a document: read it once
+                loaded[chunk.source] = self._sentences(chunk.source, query_vector)
+            entry = loaded[chunk.source]
+            if entry is None:
                 continue
-            spans, vectors = self.docs.sentences_between(chunk.source, 0, len(document.text))
-            if not spans:
-                continue
-            cos = vectors @ query_vector
+            text, spans, cos = entry
             inside = [j for j, (a, b) in enumerate(spans) if a < chunk.end and b > chunk.start]
             chosen = inside + ([inside[-1] + 1] if inside and inside[-1] + 1 < len(spans) else [])
-            text = document.text
             for j in chosen:
                 a, b = spans[j]
                 if (chunk.source, a) in found:
@@ -106,6 +105,17 @@ class SentenceReader:
                     text[nxt[0]:nxt[1]], float(cos[j]), float(cos[j - 1 if j else j]),
                     relevance[chunk.source], j == 0)
         return list(found.values())
+
+    def _sentences(self, source: str, query_vector: np.ndarray
+                   ) -> tuple[str, list[tuple[int, int]], np.ndarray] | None:
+        """A document's text, sentence spans and their cosines to the question."""
+        document = self.docs.get_document(source)
+        if document is None:
+            return None
+        spans, vectors = self.docs.sentences_between(source, 0, len(document.text))
+        if not spans:
+            return None
+        return document.text, spans, vectors @ query_vector
 
     def read(self, question: str, query_vector: np.ndarray,
              passages: list[Passage]) -> Selection | None:
