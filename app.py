@@ -143,7 +143,7 @@ def create_app(service: QAService) -> FastAPI:
 
     @app.get("/source/{source:path}", response_model=None)
     def source(source: str, request: Request) -> Response:
-        document = service.stores.docs.get_document(source)
+        document = service.document(source)
         if document is None or not inside_corpus(service.settings.corpus, source):
             return PlainTextResponse("not in the index", status_code=404)
         params = request.query_params

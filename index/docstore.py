@@ -43,7 +43,10 @@ class DocStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._connect()
+
+    def _connect(self) -> None:
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
@@ -52,6 +55,25 @@ class DocStore:
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
+
+    def reopen(self) -> None:
+        """Close and connect again to the file now at `path` (a swapped-in index)."""
+        self._db.close()
+        self._connect()
+
+    def data_version(self) -> int:
+        """A number that changes when another connection commits to the file."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Read one committed state throughout: later commits by others are not seen inside."""
+        self._db.execute("BEGIN DEFERRED")
+        try:
+            self._db.execute("SELECT 1 FROM meta LIMIT 1").fetchall()  # starts the snapshot
+            yield
+        finally:
+            self._db.execute("COMMIT")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -125,6 +147,12 @@ class DocStore:
         """The chunks of `source` as (id, start, end), in text order."""
         return [(str(i), int(a), int(b)) for i, a, b in self._db.execute(
             "SELECT id, start, end FROM chunks WHERE source = ? ORDER BY start", (source,))]
+
+    def known_chunks(self, ids: Iterable[str]) -> set[str]:
+        """Those of `ids` that are stored chunks."""
+        wanted = list(ids)
+        return {r[0] for r in self._db.execute(
+            f"SELECT id FROM chunks WHERE id IN ({','.join('?' * len(wanted))})", wanted)}
 
     def chunk_ids(self) -> set[str]:
         """Every stored chunk id."""

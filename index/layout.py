@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.docstore import DocStore
 from index.errors import StoreError
+from index.live import identity, try_reading
 from index.store import COLLECTION, VectorStore
 
 DOCS_FILE = "docs.sqlite"
@@ -23,16 +26,55 @@ class IndexStores:
         root: the store folder (SQLite file, and the embedded Chroma folder).
         docs: texts, chunk spans, sentence vectors.
         vectors: chunk vectors (embedded Chroma, or a Chroma server).
+        url: the Chroma server, or None for the embedded store.
     """
 
     root: Path
     docs: DocStore
     vectors: VectorStore
+    url: str | None = None
+    _seen: tuple[object, int] = field(init=False, default=(None, 0))
+
+    def __post_init__(self) -> None:
+        self._seen = (identity(self.root / DOCS_FILE), self.docs.data_version())
 
     def close(self) -> None:
         """Release the SQLite connection and the Chroma client."""
         self.docs.close()
         self.vectors.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Catch up with other processes (`refresh`), then read one committed state."""
+        self.refresh()
+        with self.docs.snapshot():
+            yield
+
+    def refresh(self) -> bool:
+        """Catch up with another process: `qa index` committed, or `--rebuild` swapped
+        the folder. Cheap when nothing changed (a stat and a pragma).
+
+        SQLite shows every commit by itself; an embedded Chroma only after reopening,
+        which waits until no writer holds the store. Until then searches use the
+        vectors already open, and hits SQLite does not know are dropped by the reader.
+
+        Returns:
+            True when the stores were reopened.
+        """
+        swapped = identity(self.root / DOCS_FILE) != self._seen[0]
+        if not swapped and self.docs.data_version() == self._seen[1]:
+            return False
+        if not swapped and self.url:  # a server shows every write: nothing to reopen
+            self._seen = (self._seen[0], self.docs.data_version())
+            return False
+        with try_reading(self.root) as free:
+            if not free or not index_exists(self.root):
+                return False
+            if swapped:
+                self.docs.reopen()
+            self.vectors.reopen(collection_name(self.docs))
+            self.__post_init__()
+        return True
 
 
 def index_exists(root: Path) -> bool:
@@ -86,7 +128,7 @@ def open_stores(root: Path, chroma_url: str | None = None, *, create: bool = Fal
     except StoreError:
         docs.close()
         raise
-    return IndexStores(root, docs, vectors)
+    return IndexStores(root, docs, vectors, chroma_url or None)
 
 
 def remove_index(root: Path) -> None:

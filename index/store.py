@@ -59,6 +59,11 @@ class VectorStore:
 
     def __init__(self, path: Path | None, url: str | None = None,
                  collection: str = COLLECTION) -> None:
+        self._path, self._url = path, url
+        self._open(collection)
+
+    def _open(self, collection: str) -> None:
+        path, url = self._path, self._url
         try:
             self._client = _client(path, url)
             self._collection = self._client.get_or_create_collection(
@@ -77,6 +82,12 @@ class VectorStore:
     def close(self) -> None:
         """Release the client (Chroma shares one per path within a process)."""
         self._client.close()
+
+    def reopen(self, collection: str) -> None:
+        """Close and open again, to see what another process wrote (an embedded
+        client keeps its search index in memory) or another collection."""
+        self._client.close()
+        self._open(collection)
 
     def drop(self) -> None:
         """Delete the whole collection (an index replaced by `--rebuild` on a server)."""

@@ -70,7 +70,7 @@ def ask_turn(service: QAService, question: str, turns: Sequence[Mapping[str, Any
         answer = replace(answer, question=text)
     lines = {}
     for c in answer.citations:
-        document = service.stores.docs.get_document(c.source)
+        document = service.document(c.source)
         if document is not None:
             lines[c.n] = line_of(document.text, c.start)
     return Turn(len(turns) + 1, answer, resolution, lines)

@@ -12,6 +12,7 @@ from index.documents import load_corpus
 from index.embedding import Embedder
 from index.errors import StoreError
 from index.layout import IndexStores, index_exists, open_stores
+from index.live import writing
 from qa.config import Settings
 
 
@@ -57,11 +58,12 @@ def run_index(settings: Settings, embedder: Embedder, *, rebuild: bool = False,
     target = root.with_name(f".{root.name}.rebuild") if rebuild else root
     if target != root and target.exists():
         shutil.rmtree(target)
-    stores = open_stores(target, url, create=True)
-    try:
-        summary = builder.update(documents, skipped, stores)
-    finally:
-        stores.close()
+    with writing(target):  # a serving process reopens its stores only between writers
+        stores = open_stores(target, url, create=True)
+        try:
+            summary = builder.update(documents, skipped, stores)
+        finally:
+            stores.close()
     if target != root:
         replaced = _replaced_on_server(root, url)
         _swap(target, root)

@@ -95,6 +95,9 @@ class HybridRetriever:
         w = self.weights
         depth = max(k, w.depth)
         dense = self.dense.retrieve(query_vector, depth)
+        # A vector another process wrote before committing its chunk is not cited yet.
+        known = self.docs.known_chunks(p.chunk.id for p in dense)
+        dense = [p for p in dense if p.chunk.id in known]
         lexical = self.docs.lexical_search(question, depth)
         chunks: dict[str, Chunk] = {p.chunk.id: p.chunk for p in dense}
         chunks.update((c.id, c) for c, _ in lexical if c.id not in chunks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+from index.documents import Document
 from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.errors import StoreError
 from index.layout import IndexStores, open_stores
@@ -67,13 +68,18 @@ class QAService:
         """Release the stores."""
         self.stores.close()
 
+    def document(self, source: str) -> Document | None:
+        """The indexed document `source` as the index holds it now, or None."""
+        with self._lock, self.stores.reading():
+            return self.stores.docs.get_document(source)
+
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         """Answer `question` with at most `top_k` citations (default: the setting)."""
         k = self.settings.top_k if top_k is None else top_k
         if k <= 0:
             raise BadQuestion(f"top-k must be a positive number, got {k}")
         text, notice = clean_question(question, self.settings.max_question_chars)
-        with self._lock:
+        with self._lock, self.stores.reading():  # the index as last committed, throughout
             t0 = time.perf_counter()
             vector = self.embedder.embed_queries([text])[0]
             t1 = time.perf_counter()
@@ -81,6 +87,7 @@ class QAService:
             t2 = time.perf_counter()
             selection = self.reader.read(text, vector, passages)
             citations, numbers = self._citations(passages, selection)
+            document = self.stores.docs.get_document(selection.source) if selection else None
             t3 = time.perf_counter()
         timings = (("embed", t1 - t0), ("retrieve", t2 - t1), ("extract", t3 - t2),
                    ("total", t3 - t0))
@@ -90,7 +97,6 @@ class QAService:
             confidence = selection.confidence if selection else 0.0
             return Answer(text, "", citations, True, confidence, timings_ms=timings_ms,
                           notice=notice)
-        document = self.stores.docs.get_document(selection.source)
         assert document is not None  # the reader only selects stored documents
         span = selection.span
         return Answer(text, document.text[span.start:span.end], citations, False,

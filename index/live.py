@@ -1,0 +1,69 @@
+"""An index that changes under a running reader: who writes, and which folder is current.
+
+`qa index` holds an exclusive lock on the store folder while it writes
+(`writing`). A serving process never waits for it: before a question it asks
+`try_reading` whether a writer is busy, and only reopens its stores when none
+is (opening an embedded Chroma replays and persists its log, which must not
+race a writer). `identity` tells whether `--rebuild` swapped the folder.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+LOCK_FILE = "write.lock"
+
+
+def identity(path: Path) -> tuple[int, int] | None:
+    """The (device, inode) of `path`, or None when it is missing."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+@contextmanager
+def writing(root: Path) -> Iterator[None]:
+    """Hold the store's write lock (waiting for readers that are reopening it).
+
+    Args:
+        root: the store folder; created when missing.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+@contextmanager
+def try_reading(root: Path) -> Iterator[bool]:
+    """Yield True while holding a shared lock on the store, False when a writer holds it.
+
+    Args:
+        root: the store folder.
+
+    Returns:
+        A context yielding whether the store may be reopened now.
+    """
+    try:
+        fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:  # a read-only store: nobody can be writing it
+        yield True
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
