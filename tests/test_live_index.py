@@ -17,10 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.builder import IndexBuilder
 from index.chunking import Chunk
 from index.docstore import DocStore
 from index.layout import DOCS_FILE, open_stores
-from index.live import writing
+from index.live import try_reading, writing
 from qa.config import Settings
 from qa.indexing import run_index
 from qa.render import answer_to_dict
@@ -166,3 +167,20 @@ def test_an_answer_reads_one_committed_state(live: QAService, settings, monkeypa
         assert texts[c["source"]][c["start"]:c["end"]] == c["quote"]
     monkeypatch.undo()
     assert live.document("alpha.txt") is None  # the next question sees the removal
+
+
+def test_qa_index_holds_the_write_lock_while_it_writes(settings, fake_embedder,
+                                                       monkeypatch) -> None:
+    free_during: list[bool] = []
+    update = IndexBuilder.update
+
+    def spying_update(self: IndexBuilder, *args: object) -> object:
+        with try_reading(settings.store) as free:
+            free_during.append(free)
+        return update(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(IndexBuilder, "update", spying_update)
+    run_index(settings, fake_embedder)
+    assert free_during == [False]
+    with try_reading(settings.store) as free:
+        assert free is True
