@@ -8,16 +8,19 @@ comes from `qa.html` and `qa.viewer`, where every piece of document text is esca
 from __future__ import annotations
 
 import importlib.util
+import sys
 from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Mount
 
 from qa.config import Settings
 from qa.conversation import ask_turn
 from qa.errors import QAError
 from qa.examples import load_examples
+from qa.exposure import Credentials, basic_auth_ok, exposure_warning, login
 from qa.feedback import append_feedback
 from qa.html import answer_bubble, error_bubble, esc, sources_panel
 from qa.render import answer_to_dict
@@ -137,9 +140,44 @@ def check_mcp(wanted: bool) -> bool:
     return wanted
 
 
-def create_app(service: QAService) -> FastAPI:
-    """The web app: Gradio at `/`, the source viewer at `/source/{path}`."""
+# Routes outside Gradio's own login check: guarded here when a login is asked for.
+GUARDED = ("/source/", "/gradio_api/mcp")
+
+
+def _signed_in(gradio_app: Any, request: Request, auth: Credentials) -> bool:
+    """A Gradio login session (its cookie), or the same credentials as HTTP Basic."""
+    cookie_id = getattr(gradio_app, "cookie_id", None)
+    token = (request.cookies.get(f"access-token-{cookie_id}")
+             or request.cookies.get(f"access-token-unsecure-{cookie_id}"))
+    if token is not None and token in getattr(gradio_app, "tokens", {}):
+        return True
+    return basic_auth_ok(request.headers.get("authorization"), auth)
+
+
+def _guard(app: FastAPI, auth: Credentials) -> None:
+    """Refuse the routes Gradio does not guard to anyone not signed in."""
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Any) -> Response:
+        if request.url.path.startswith(GUARDED):
+            gradio_app = next(r.app for r in app.routes if isinstance(r, Mount))
+            if not _signed_in(gradio_app, request, auth):
+                return PlainTextResponse("log in first", status_code=401,
+                                         headers={"WWW-Authenticate": 'Basic realm="qa"'})
+        response: Response = await call_next(request)
+        return response
+
+
+def create_app(service: QAService, auth: Credentials | None = None) -> FastAPI:
+    """The web app: Gradio at `/`, the source viewer at `/source/{path}`.
+
+    Args:
+        service: the answering service.
+        auth: (user, password) to ask for a login everywhere; None for none.
+    """
     app = FastAPI()
+    if auth is not None:
+        _guard(app, auth)
 
     @app.get("/source/{source:path}", response_model=None)
     def source(source: str, request: Request) -> Response:
@@ -154,18 +192,23 @@ def create_app(service: QAService) -> FastAPI:
         return HTMLResponse(viewer_page(document, span), headers=VIEWER_HEADERS)
 
     return gr.mount_gradio_app(app, build_ui(service), path="/", css=CSS,
-                               mcp_server=check_mcp(service.settings.mcp))
+                               mcp_server=check_mcp(service.settings.mcp), auth=auth)
 
 
-def start(service: QAService, host: str = "127.0.0.1", port: int = 0) -> Running:
+def start(service: QAService, host: str = "127.0.0.1", port: int = 0,
+          auth: Credentials | None = None) -> Running:
     """Serve the app in a background thread (port 0: a free port); for tests."""
-    return start_server(create_app(service), host, port)
+    return start_server(create_app(service, auth), host, port)
 
 
 def serve(settings: Settings) -> None:
     """Build the index if missing (with progress), then serve the UI until interrupted."""
     check_mcp(settings.mcp)
+    auth = login(settings.auth)
+    warning = exposure_warning(settings.host, auth)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     sock = bind(settings.host, settings.port)
     service = open_service(settings)
     print(f"Serving the chat UI at {url_of(sock)}", flush=True)
-    run_server(create_app(service), sock)
+    run_server(create_app(service, auth), sock)

@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 7860)")
     p.add_argument("--mcp", action="store_true", default=None,
                    help="also serve the ask API as an MCP tool (needs the gradio[mcp] extra)")
+    p.add_argument("--auth", metavar="USER:PASS",
+                   help="ask for this login (default: none; QA_AUTH in the environment)")
     p = sub.add_parser("eval", help="measure answers on a question set over a JSONL corpus")
     _common(p)
     p.add_argument("--questions", type=Path, required=True, help="JSONL questions")
@@ -58,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    keys = ("store", "chroma_url", "model", "corpus", "top_k", "host", "port", "mcp")
+    keys = ("store", "chroma_url", "model", "corpus", "top_k", "host", "port", "mcp", "auth")
     return Settings.load(**{k: getattr(args, k, None) for k in keys})
 
 
@@ -129,6 +131,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.exposure import login, parse_auth
+
+    if args.auth is not None:
+        parse_auth(args.auth)  # an empty --auth is an error, not "no login"
+    login(settings.auth)  # a malformed QA_AUTH fails before gradio is imported
     import app
 
     app.serve(settings)

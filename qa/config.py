@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ class Settings:
         host, port: where the chat UI listens.
         feedback_path: JSONL file receiving thumbs up/down.
         mcp: also serve the `ask` API as an MCP tool (needs the `gradio[mcp]` extra).
+        auth: `USER:PASS` turns on the chat's login; empty for none (kept out of repr).
     """
 
     corpus: Path = Path("seeds")
@@ -47,6 +48,7 @@ class Settings:
     port: int = 7860
     feedback_path: Path = Path(".qa/feedback.jsonl")
     mcp: bool = False
+    auth: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if self.top_k <= 0:
