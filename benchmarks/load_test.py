@@ -209,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=30)
-    path = write_result(f"load-{args.name}", {**data, "questions_file": str(args.questions)})
+    questions_file = str(args.questions.resolve().relative_to(ROOT)
+                         if args.questions.resolve().is_relative_to(ROOT) else args.questions)
+    path = write_result(f"load-{args.name}", {**data, "questions_file": questions_file})
     print(json.dumps({k: v for k, v in data.items() if k != "error_examples"}))
     for error in data["error_examples"]:
         print(f"  error: {error}")
