@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -125,6 +126,7 @@ def serve(embedder: SentenceTransformerEmbedder, requests: IO[bytes], out: IO[by
 def main(argv: Sequence[str]) -> None:
     """Worker entry point: `python -m index.embed_worker NAME CACHE_DIR BATCH_SIZE`."""
     name, cache_dir, batch_size = argv
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's: it stops us
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, not into the replies
     serve(SentenceTransformerEmbedder(name, Path(cache_dir), int(batch_size)),
