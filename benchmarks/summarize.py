@@ -57,7 +57,10 @@ def tables(results: Path = RESULTS) -> str:
         if cold:
             lines.append(f"\nCold start ({size}): `qa ask` median "
                          f"{cold['qa_ask_median_seconds']} s over {cold['repeats']} launches "
-                         f"{cold['qa_ask_seconds']}; tutorial pipeline median "
+                         f"{cold['qa_ask_seconds']}, CPU median "
+                         f"{cold.get('qa_ask_median_cpu_seconds', '-')} s (load average "
+                         f"{cold['machine'].get('load_avg_1min_when_written', '-')}); "
+                         f"tutorial pipeline median "
                          f"{cold.get('peer_ask_median_seconds', '-')} s.")
     machines = {json.dumps(d["machine"].get("cpu")) + f" x{d['machine'].get('cores')}"
                 for d in found.values()}

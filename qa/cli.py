@@ -86,7 +86,7 @@ def _emit(payload: dict[str, Any]) -> None:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from qa.render import answer_to_dict, answer_to_text
-    from qa.service import QAService, clean_question
+    from qa.service import QAService, clean_question, make_worker_embedder
 
     if args.jsonl:
         if args.question:
@@ -102,8 +102,15 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.question is None:
         raise QAError('no question: qa ask "your question"')
     clean_question(args.question, settings.max_question_chars)  # fail before loading
-    service = QAService.open(settings)
-    answer = service.ask(args.question, args.top_k)
+    # The model loads in a worker process on the other core while this one opens
+    # the index and, when the question needs it, loads spaCy.
+    embedder = make_worker_embedder(settings)
+    try:
+        service = QAService.open(settings, embedder)
+        service.prepare(args.question, without_torch=True)
+        answer = service.ask(args.question, args.top_k)
+    finally:
+        embedder.close()
     if args.json:
         _emit(answer_to_dict(answer))
     else:

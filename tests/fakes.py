@@ -26,6 +26,9 @@ class FakeEmbedder:
     def dim(self) -> int:
         return self._dim
 
+    def close(self) -> None:
+        """Nothing to release (a `WorkerEmbedder` stops its process here)."""
+
     def _vector(self, text: str) -> np.ndarray:
         v = np.zeros(self._dim, dtype=np.float32)
         for word in terms(text):

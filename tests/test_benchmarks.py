@@ -82,6 +82,9 @@ def test_percentiles() -> None:
 def test_cold_start_times_each_launch(tmp_path: Path) -> None:
     seconds = bench_cold_start.time_launches([sys.executable, "-c", "print('ok')"], 2)
     assert len(seconds) == 2 and all(s > 0 for s in seconds)
+    spin = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n"
+    wall, cpu = bench_cold_start.launch_times([sys.executable, "-c", spin + "print('ok')"], 1)
+    assert cpu[0] >= 0.3 and wall[0] >= 0.3
     with pytest.raises(RuntimeError, match="failed"):
         bench_cold_start.time_launches([sys.executable, "-c", "raise SystemExit(1)"], 1)
 
@@ -96,3 +99,4 @@ def test_cold_start_of_qa_ask_with_the_real_model(corpus: Path, tmp_path: Path) 
                     "--quiet"], check=True, capture_output=True)
     data = bench_cold_start.measure(store, QUESTIONS[0], 1, None)
     assert data["repeats"] == 1 and data["qa_ask_median_seconds"] > 0
+    assert data["qa_ask_cpu_seconds"][0] > 0

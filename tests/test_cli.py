@@ -54,6 +54,7 @@ def test_bad_environment_setting(tmp_path: Path) -> None:
 
 def test_index_then_ask_in_process(monkeypatch, tmp_path, corpus, capsys) -> None:
     monkeypatch.setattr("qa.service.make_embedder", lambda settings: FakeEmbedder())
+    monkeypatch.setattr("qa.service.make_worker_embedder", lambda settings: FakeEmbedder())
     monkeypatch.setenv("QA_MODEL", "fake-hash-64")
     monkeypatch.setenv("QA_MIN_CONFIDENCE", "0")
     store = str(tmp_path / "store")

@@ -1,3 +1,7 @@
+import json
+import subprocess
+import sys
+
 from qa.extract import SentenceReader
 from qa.features import Candidate
 from qa.ner import EntityTagger
@@ -30,3 +34,19 @@ def test_without_spacy_the_reader_falls_back_to_patterns(service) -> None:
     tagger._failed = True
     reader = SentenceReader(service.stores.docs, tagger=tagger)
     assert reader.entities("who", [_candidate("Jean Dupont dirige.")]) is None
+
+
+def test_preloading_without_torch_finds_the_same_entities() -> None:
+    text = "Jean-Marc Droguet, patron de l'OCRTEH, travaille à Marseille depuis 2019."
+    script = (
+        "import json, sys\n"
+        "from qa.ner import EntityTagger\n"
+        "t = EntityTagger()\n"
+        "t.preload(without_torch=True)\n"
+        f"found = t.entities(('a', 0, 1), {text!r})\n"
+        "print(json.dumps([found, 'torch' in sys.modules]))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, timeout=300)
+    expected = [list(e) for e in EntityTagger().entities(("a", 0, 1), text)]
+    assert json.loads(run.stdout) == [expected, False]
