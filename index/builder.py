@@ -44,6 +44,7 @@ class IndexSummary:
     embedded: int = 0
     reused: int = 0
     seconds: float = 0.0
+    decoded: dict[str, list[str]] = field(default_factory=dict)  # encoding -> sources
 
     def lines(self) -> list[str]:
         """The summary as lines for a person."""
@@ -52,7 +53,9 @@ class IndexSummary:
                 f"{len(self.skipped)} skipped; {self.chunks} chunks; "
                 f"{self.embedded} texts embedded, {self.reused} vectors reused; "
                 f"{self.seconds:.1f} s")
-        return [head] + [f"  skipped {s.source}: {s.reason}" for s in self.skipped]
+        return ([head] + [f"  skipped {s.source}: {s.reason}" for s in self.skipped]
+                + [f"  decoded as {encoding}: {', '.join(sources)}"
+                   for encoding, sources in sorted(self.decoded.items())])
 
 
 def _no_progress(total: int, label: str) -> Callable[[int], None]:
@@ -129,6 +132,9 @@ class IndexBuilder:
         _check_settings(stores, self.settings())
         _reconcile(stores)
         summary = IndexSummary(seen=len(documents) + len(skipped), skipped=skipped)
+        for document in documents:  # the unusual encodings, shown to the user
+            if document.encoding not in ("", "utf-8"):
+                summary.decoded.setdefault(document.encoding, []).append(document.source)
         stored = stores.docs.document_hashes()
         changed = [d for d in documents if stored.get(d.source) != d.content_hash]
         summary.unchanged = len(documents) - len(changed)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from index.builder import IndexBuilder, IndexSummary, ProgressFactory
 from index.chunking import Chunker
-from index.documents import load_corpus
+from index.documents import MIB, load_corpus
 from index.embedding import Embedder
 from index.errors import StoreError
 from index.layout import IndexStores, index_exists, open_stores
@@ -49,7 +49,8 @@ def run_index(settings: Settings, embedder: Embedder, *, rebuild: bool = False,
         CorpusError, StoreError, ModelError: with a message that says what to do.
     """
     began = time.perf_counter()
-    documents, skipped = load_corpus(settings.corpus, progress)
+    max_bytes = int(settings.max_file_mb * MIB)
+    documents, skipped = load_corpus(settings.corpus, progress, max_bytes)
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
     builder = IndexBuilder(embedder, chunker, progress)
     root = settings.store
