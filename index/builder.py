@@ -28,6 +28,7 @@ __all__ = ["IndexBuilder", "IndexSummary", "ProgressFactory", "SEGMENTER_VERSION
 # Bumped when sentence segmentation changes, so stored sentence vectors are redone.
 SEGMENTER_VERSION = "2"
 _GROUP_TEXTS = 2048  # texts embedded then written together: one checkpoint
+_WRITING = "writing"  # meta key: "1" while a run writes; still "1" after a killed run
 
 
 @dataclass
@@ -89,10 +90,12 @@ def _reconcile(stores: IndexStores) -> None:
     """Drop vectors SQLite does not know and documents whose vectors are missing.
 
     An interrupted run only ever leaves extra vectors (Chroma is written first
-    and cleaned last), so equal counts mean the stores agree: the full
-    comparison, which reads every id from Chroma, runs only when they differ.
+    and cleaned last), and it leaves its `_WRITING` mark in SQLite: the full
+    comparison, which reads every id (not vector) from Chroma, runs after such
+    a run, or when the counts differ; a clean store costs two counts.
     """
-    if stores.vectors.count() == stores.docs.count("chunks"):
+    if (stores.docs.get_meta(_WRITING) != "1"
+            and stores.vectors.count() == stores.docs.count("chunks")):
         return
     known = stores.docs.chunk_ids()
     stored = stores.vectors.ids()
@@ -102,6 +105,7 @@ def _reconcile(stores: IndexStores) -> None:
         with stores.docs.transaction():
             for source in stores.docs.sources_of_chunks(missing):
                 stores.docs.delete_document(source)
+    stores.docs.set_meta(_WRITING, "0")
 
 
 class IndexBuilder:
@@ -140,11 +144,16 @@ class IndexBuilder:
         summary.unchanged = len(documents) - len(changed)
         summary.updated = sum(1 for d in changed if d.source in stored)
         summary.added = len(changed) - summary.updated
+        gone = sorted(set(stored) - {d.source for d in documents})
+        if changed or gone:
+            stores.docs.set_meta(_WRITING, "1")  # before the first write to Chroma
         # Write the new versions before removing anything: a rename reuses the old vectors.
         self._embed_and_write(self._prepare(changed, stored, stores, summary), stores)
-        self._remove(sorted(set(stored) - {d.source for d in documents}), stores, summary)
+        self._remove(gone, stores, summary)
         for key, value in self.settings().items():
             stores.docs.set_meta(key, value)
+        if changed or gone:
+            stores.docs.set_meta(_WRITING, "0")
         summary.chunks = stores.docs.count("chunks")
         summary.seconds = time.perf_counter() - began
         return summary

@@ -48,6 +48,10 @@ def _client(path: Path | None, url: str | None) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
 class VectorStore:
     """Chunk vectors and their metadata in one Chroma collection.
 
@@ -55,22 +59,33 @@ class VectorStore:
         path: folder of the embedded store (ignored when `url` is given).
         url: `http://HOST:PORT` of a Chroma server, or None for embedded.
         collection: collection name (one per index).
+        create: make the collection when missing; when False, a missing collection
+            (a deleted Chroma folder, a dropped collection) is an error.
+
+    Raises:
+        StoreError: the store cannot be opened, or the collection is missing.
     """
 
     def __init__(self, path: Path | None, url: str | None = None,
-                 collection: str = COLLECTION) -> None:
+                 collection: str = COLLECTION, *, create: bool = True) -> None:
+        from chromadb.errors import NotFoundError
+
+        where = url or str(path)
         try:
             self._client = _client(path, url)
             self._collection = self._client.get_or_create_collection(
                 collection, embedding_function=None,
                 configuration={"hnsw": {"space": "cosine"}},
-            )
+            ) if create else self._client.get_collection(collection, embedding_function=None)
         except StoreError:
             raise
+        except NotFoundError as exc:
+            self._client.close()
+            raise StoreError(f"the vector store at {where} has lost the collection "
+                             f"{collection!r}: run `qa index --rebuild`") from exc
         except Exception as exc:  # chromadb raises many types; all mean "unusable"
-            where = url or str(path)
             raise StoreError(
-                f"cannot open the vector store at {where}: {exc}. "
+                f"cannot open the vector store at {where}: {_one_line(exc)}. "
                 "Check the Chroma server, or run `qa index --rebuild`"
             ) from exc
 

@@ -11,13 +11,17 @@ from index.chunking import Chunker
 from index.documents import MIB, load_corpus
 from index.embedding import Embedder
 from index.errors import StoreError
-from index.layout import IndexStores, index_exists, open_stores
+from index.layout import IndexStores, aside, index_exists, open_stores, recover
 from qa.config import Settings
 
 
 def _swap(new: Path, root: Path) -> None:
-    """Replace the folder `root` by `new`, keeping `root` intact until the last step."""
-    old = root.with_name(f".{root.name}.old")
+    """Replace the folder `root` by `new`, keeping `root` intact until the last step.
+
+    A kill between the two renames leaves `root` missing and the old index in `.old`:
+    `index.layout.recover` puts it back at the next start.
+    """
+    old = aside(root, "old")
     if old.exists():
         shutil.rmtree(old)
     if root.exists():
@@ -25,6 +29,21 @@ def _swap(new: Path, root: Path) -> None:
     new.rename(root)
     if old.exists():
         shutil.rmtree(old)
+
+
+def _discard(folder: Path, url: str | None) -> None:
+    """Delete an unfinished rebuild left by a killed run (and its collection on a server)."""
+    if not folder.exists():
+        return
+    if url and index_exists(folder):
+        try:
+            leftover = open_stores(folder, url, create=True)
+        except StoreError:
+            pass
+        else:
+            leftover.vectors.drop()
+            leftover.close()
+    shutil.rmtree(folder)
 
 
 def _replaced_on_server(root: Path, url: str | None) -> IndexStores | None:
@@ -55,9 +74,9 @@ def run_index(settings: Settings, embedder: Embedder, *, rebuild: bool = False,
     builder = IndexBuilder(embedder, chunker, progress)
     root = settings.store
     url = settings.chroma_url or None
-    target = root.with_name(f".{root.name}.rebuild") if rebuild else root
-    if target != root and target.exists():
-        shutil.rmtree(target)
+    recover(root)
+    _discard(aside(root, "rebuild"), url)
+    target = aside(root, "rebuild") if rebuild else root
     stores = open_stores(target, url, create=True)
     try:
         summary = builder.update(documents, skipped, stores)
