@@ -45,7 +45,24 @@ def _client(path: Path | None, url: str | None) -> Any:
         )
     if path is None:
         raise StoreError("no store path and no Chroma URL given")
-    return chromadb.PersistentClient(path=str(path), settings=settings)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    except Exception:
+        _forget_broken_system(str(path))
+        raise
+
+
+def _forget_broken_system(path: str) -> None:
+    """Drop the half-started Chroma system a failed open leaves cached for `path`.
+
+    Chroma caches one system per folder in the process, registered before it starts:
+    without this, the folder could not be opened again in this process once repaired
+    (by `qa index --rebuild`, or by another process).
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    if path not in SharedSystemClient._identifier_to_refcount:
+        SharedSystemClient._identifier_to_system.pop(path, None)
 
 
 def _one_line(exc: Exception) -> str:

@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -138,9 +139,35 @@ def test_killed_update_then_rerun_equals_a_clean_build(
         tmp_path, clean, clean_states, kill_at) -> None:
     corpus, store = start_from(tmp_path, clean, "v1")
     killed_qa_index(corpus, store, kill_at)
+    assert meta(store, "writing") == "1"  # the killed run left its mark
     run_index(settings_for(corpus, store), FakeEmbedder())
     assert state(store) == clean_states["v2"]
     assert_no_leftovers(store)
+
+
+def meta(store: Path, key: str) -> str | None:
+    db = sqlite3.connect(store / DOCS_FILE)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    finally:
+        db.close()
+    return None if row is None else str(row[0])
+
+
+def test_writing_mark_compares_ids_even_when_counts_agree(tmp_path, clean, clean_states) -> None:
+    """Equal counts, different ids (a vector lost, a stale one kept): the mark catches it."""
+    corpus, store = start_from(tmp_path, clean, "v2")
+    stores = open_stores(store)
+    lost, kept = sorted(stores.docs.chunk_ids())[0], "stale-chunk-id"
+    vector = stores.vectors.vectors([lost])[lost]
+    chunk = next(h.chunk for h in stores.vectors.search(vector, 1))
+    stores.vectors.delete([lost])
+    stores.vectors.add([replace(chunk, id=kept)], vector[None, :], [{"title": "", "date": ""}])
+    assert stores.vectors.count() == stores.docs.count("chunks")
+    stores.docs.set_meta("writing", "1")
+    stores.close()
+    run_index(settings_for(corpus, store), FakeEmbedder())
+    assert state(store) == clean_states["v2"]
 
 
 @pytest.mark.parametrize(("kill_at", "serving"), [
