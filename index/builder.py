@@ -10,12 +10,13 @@ reconciled at the next start, so the two stores always end up agreeing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.chunking import Chunk, Chunker
+from index.corpus import FileStat
 from index.documents import Document, ProgressFactory, Skipped
 from index.embedding import Embedder
 from index.errors import StoreError
@@ -129,22 +130,40 @@ class IndexBuilder:
         return {"model": self.embedder.name, "chunking": self.chunker.signature,
                 "segmenter": SEGMENTER_VERSION}
 
-    def update(self, documents: list[Document], skipped: list[Skipped],
-               stores: IndexStores) -> IndexSummary:
-        """Bring `stores` in line with `documents` (the whole corpus); return a summary."""
+    def known_files(self, stores: IndexStores) -> dict[str, FileStat]:
+        """What `stores` recorded of the files it read (after repairing a killed run)."""
+        _check_settings(stores, self.settings())
+        _reconcile(stores)
+        return {source: FileStat(*row) for source, row in stores.docs.file_stats().items()}
+
+    def update(self, documents: list[Document], skipped: list[Skipped], stores: IndexStores,
+               unchanged: Mapping[str, FileStat] | None = None,
+               stats: Mapping[str, FileStat] | None = None) -> IndexSummary:
+        """Bring `stores` in line with the corpus; return a summary.
+
+        Args:
+            documents, skipped: the files read and the files skipped.
+            stores: the index.
+            unchanged: files not read because `known_files` matched them: kept as stored.
+            stats: the stats of the `documents` read, recorded for the next run.
+        """
         began = time.perf_counter()
         _check_settings(stores, self.settings())
         _reconcile(stores)
-        summary = IndexSummary(seen=len(documents) + len(skipped), skipped=skipped)
-        for document in documents:  # the unusual encodings, shown to the user
-            if document.encoding not in ("", "utf-8"):
-                summary.decoded.setdefault(document.encoding, []).append(document.source)
+        unchanged = unchanged or {}
+        summary = IndexSummary(seen=len(documents) + len(skipped) + len(unchanged),
+                               skipped=skipped)
+        encodings = {d.source: d.encoding for d in documents}
+        for source, encoding in sorted((encodings | {s: f.encoding for s, f in unchanged.items()}
+                                        ).items()):  # the unusual encodings, for the user
+            if encoding not in ("", "utf-8"):
+                summary.decoded.setdefault(encoding, []).append(source)
         stored = stores.docs.document_hashes()
         changed = [d for d in documents if stored.get(d.source) != d.content_hash]
-        summary.unchanged = len(documents) - len(changed)
+        summary.unchanged = len(documents) - len(changed) + len(unchanged)
         summary.updated = sum(1 for d in changed if d.source in stored)
         summary.added = len(changed) - summary.updated
-        gone = sorted(set(stored) - {d.source for d in documents})
+        gone = sorted(set(stored) - set(encodings) - set(unchanged))
         if changed or gone:
             stores.docs.set_meta(_WRITING, "1")  # before the first write to Chroma
         # Write the new versions before removing anything: a rename reuses the old vectors.
@@ -154,6 +173,10 @@ class IndexBuilder:
             stores.docs.set_meta(key, value)
         if changed or gone:
             stores.docs.set_meta(_WRITING, "0")
+        if stats:  # every document read is stored as read by now
+            with stores.docs.transaction():
+                stores.docs.record_files(
+                    (s, f.size, f.mtime_ns, f.encoding) for s, f in stats.items())
         summary.chunks = stores.docs.count("chunks")
         summary.seconds = time.perf_counter() - began
         return summary

@@ -29,6 +29,9 @@ CREATE INDEX IF NOT EXISTS chunks_source ON chunks (source, start);
 CREATE TABLE IF NOT EXISTS sentences (
     source TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
     vector BLOB NOT NULL, PRIMARY KEY (source, start));
+CREATE TABLE IF NOT EXISTS files (
+    source TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    encoding TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5(
     id UNINDEXED, source UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2');
 """
@@ -117,9 +120,20 @@ class DocStore:
     def delete_document(self, source: str) -> list[str]:
         """Remove a document and everything derived from it; return its chunk ids."""
         ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
-        for table in ("documents", "chunks", "sentences", "lexical"):
+        for table in ("documents", "chunks", "sentences", "lexical", "files"):
             self._db.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
         return ids
+
+    # -- files: what was read, to skip reading unchanged files next time ----
+    def file_stats(self) -> dict[str, tuple[int, int, str]]:
+        """Map each stored source to the (size, mtime_ns, encoding) recorded when it was read."""
+        rows = self._db.execute("SELECT f.source, f.size, f.mtime_ns, f.encoding FROM files f"
+                                " JOIN documents d ON d.source = f.source")
+        return {str(s): (int(n), int(t), str(e)) for s, n, t, e in rows}
+
+    def record_files(self, stats: Iterable[tuple[str, int, int, str]]) -> None:
+        """Record (source, size, mtime_ns, encoding) of files whose stored text is current."""
+        self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", stats)
 
     def chunk_spans(self, source: str) -> list[tuple[str, int, int]]:
         """The chunks of `source` as (id, start, end), in text order."""

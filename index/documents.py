@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.errors import CorpusError
-from index.formats import SUPPORTED_SUFFIXES, UnreadableFile, extract
-from index.walk import MIB, Skipped, entries, size_problem
+from index.formats import extract
+from index.walk import MIB, Skipped
 
 __all__ = ["MIB", "Document", "ProgressFactory", "Skipped", "load_corpus", "make_document",
            "read_document"]
@@ -98,36 +97,9 @@ def read_document(root: Path, path: Path) -> Document:
                          extracted.title[:_TITLE_MAX], extracted.encoding)
 
 
-def _read_or_skip(root: Path, path: Path, rel: str, max_bytes: int) -> Document | Skipped:
-    if not path.resolve().is_relative_to(root.resolve()):
-        return Skipped(rel, "a link to a file outside the corpus folder")
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        kind = path.suffix.lower() or "without an extension"
-        return Skipped(rel, f"unsupported file type {kind} (supported: "
-                            f"{', '.join(SUPPORTED_SUFFIXES)})")
-    try:
-        too_large = size_problem(path, max_bytes)
-        if too_large:
-            return Skipped(rel, too_large)
-        document = read_document(root, path)
-    except UnreadableFile as exc:
-        return Skipped(rel, str(exc))
-    except OSError as exc:
-        return Skipped(rel, f"unreadable: {exc.strerror or exc}")
-    if not document.text.strip():
-        scanned = path.suffix.lower() == ".pdf"
-        return Skipped(rel, "no text layer (a scanned PDF?)" if scanned else "empty file")
-    return document
-
-
 def load_corpus(root: Path, progress: ProgressFactory | None = None, max_bytes: int = 0
                 ) -> tuple[list[Document], list[Skipped]]:
-    """Read every file under `root`; unsupported, unreadable or too large ones are skipped.
-
-    Args:
-        root: the corpus folder.
-        progress: makes the "reading" progress bar.
-        max_bytes: files larger than this are skipped unread (0: no limit).
+    """Read every file under `root` (see `index.corpus.read_corpus`).
 
     Returns:
         The documents read, and the files skipped with their reasons.
@@ -135,21 +107,7 @@ def load_corpus(root: Path, progress: ProgressFactory | None = None, max_bytes: 
     Raises:
         CorpusError: the folder does not exist or holds no supported file.
     """
-    if not root.is_dir():
-        raise CorpusError(f"corpus folder not found: {root} (pass --corpus DIR)")
-    listed = list(entries(root))
-    tick = progress(len(listed), "reading") if progress else None
-    documents: list[Document] = []
-    skipped: list[Skipped] = []
-    for path, rel, problem in listed:
-        item = Skipped(rel, problem) if problem else _read_or_skip(root, path, rel, max_bytes)
-        if isinstance(item, Document):
-            documents.append(item)
-        else:
-            skipped.append(item)
-        if tick:
-            tick(1)
-    if not documents:
-        kinds = ", ".join(SUPPORTED_SUFFIXES)
-        raise CorpusError(f"no readable {kinds} file in {root}: add documents, then run `qa index`")
-    return documents, skipped
+    from index.corpus import read_corpus  # it builds on this module
+
+    corpus = read_corpus(root, progress, max_bytes)
+    return corpus.documents, corpus.skipped

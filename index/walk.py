@@ -75,9 +75,8 @@ def name_problem(source: str) -> str | None:
     return None
 
 
-def size_problem(path: Path, max_bytes: int) -> str | None:
-    """Why `path` is too large to index (over `max_bytes`; 0 means no limit), or None."""
-    size = path.stat().st_size
+def size_problem(size: int, max_bytes: int) -> str | None:
+    """Why a file of `size` bytes is too large to index (over `max_bytes`; 0: no limit)."""
     if max_bytes and size > max_bytes:
         return (f"too large ({size / MIB:.0f} MB, the limit is {max_bytes / MIB:g} MB): "
                 "raise QA_MAX_FILE_MB to index it")

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from index.builder import IndexBuilder, IndexSummary, ProgressFactory
 from index.chunking import Chunker
-from index.documents import MIB, load_corpus
+from index.corpus import read_corpus
+from index.documents import MIB
 from index.embedding import Embedder
-from index.errors import StoreError
+from index.errors import CorpusError, StoreError
 from index.layout import IndexStores, aside, index_exists, open_stores, recover
 from qa.config import Settings
 
@@ -57,31 +58,36 @@ def _replaced_on_server(root: Path, url: str | None) -> IndexStores | None:
 
 
 def run_index(settings: Settings, embedder: Embedder, *, rebuild: bool = False,
-              progress: ProgressFactory | None = None) -> IndexSummary:
+              verify: bool = False, progress: ProgressFactory | None = None) -> IndexSummary:
     """Bring the index at `settings.store` up to date with `settings.corpus`.
 
-    The corpus is read first: a missing or empty corpus raises before the
-    store is touched. `rebuild` builds a fresh index beside the old one and
-    swaps it in at the end, so an interrupted rebuild leaves the old index.
+    A missing or empty corpus raises before the store is changed. Files whose size
+    and modification time match what the index recorded are not read again, unless
+    `verify`. `rebuild` builds a fresh index beside the old one and swaps it in at
+    the end, so an interrupted rebuild leaves the old index.
 
     Raises:
         CorpusError, StoreError, ModelError: with a message that says what to do.
     """
     began = time.perf_counter()
-    max_bytes = int(settings.max_file_mb * MIB)
-    documents, skipped = load_corpus(settings.corpus, progress, max_bytes)
-    chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
-    builder = IndexBuilder(embedder, chunker, progress)
-    root = settings.store
-    url = settings.chroma_url or None
+    if not settings.corpus.is_dir():
+        raise CorpusError(f"corpus folder not found: {settings.corpus} (pass --corpus DIR)")
+    builder = IndexBuilder(embedder, Chunker(settings.chunk_size, settings.chunk_overlap),
+                           progress)
+    root, url = settings.store, settings.chroma_url or None
     recover(root)
     _discard(aside(root, "rebuild"), url)
     target = aside(root, "rebuild") if rebuild else root
-    stores = open_stores(target, url, create=True)
+    stores = open_stores(target, url, create=True) if index_exists(target) else None
     try:
-        summary = builder.update(documents, skipped, stores)
+        known = builder.known_files(stores) if stores and not verify else {}
+        corpus = read_corpus(settings.corpus, progress, int(settings.max_file_mb * MIB), known)
+        stores = stores or open_stores(target, url, create=True)
+        summary = builder.update(corpus.documents, corpus.skipped, stores, corpus.unchanged,
+                                 corpus.stats)
     finally:
-        stores.close()
+        if stores:
+            stores.close()
     if target != root:
         replaced = _replaced_on_server(root, url)
         _swap(target, root)

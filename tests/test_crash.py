@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,12 +45,26 @@ V2 = {k: v for k, v in V1.items() if k not in {"doc07.txt", "doc11.txt"}} | {
 }
 
 
+OLD = time.time_ns() - 3600 * 10**9
+MTIME = {id(V1): OLD, id(V2): OLD + 10**9}
+
+
 def settings_for(corpus: Path, store: Path) -> Settings:
     return Settings.load({}, corpus=corpus, store=store, model="fake-hash-64")
 
 
+def write_aged(corpus: Path, files: dict[str, str]) -> Path:
+    """Write the files with one old modification time per version (V1, V2): the index
+    records the size and time of settled files, and skips reading them when unchanged."""
+    write_corpus(corpus, files)
+    when = MTIME[id(files)]
+    for name in files:
+        os.utime(corpus / name, ns=(when, when))
+    return corpus
+
+
 def build(tmp: Path, files: dict[str, str]) -> Path:
-    corpus = write_corpus(tmp / "corpus", files)
+    corpus = write_aged(tmp / "corpus", files)
     run_index(settings_for(corpus, tmp / "store"), FakeEmbedder())
     return tmp / "store"
 
@@ -68,9 +83,10 @@ def state(store: Path) -> dict[str, object]:
     db = sqlite3.connect(store / DOCS_FILE)
     try:
         rows = {table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
-                for table in ("documents", "chunks", "sentences", "lexical")}
+                for table in ("documents", "chunks", "sentences", "lexical", "files")}
     finally:
         db.close()
+    assert [r[0] for r in rows["files"]] == [r[0] for r in rows["documents"]]  # all recorded
     lexical_ids = [r[0] for r in rows["lexical"]]
     assert sorted(lexical_ids) == sorted(ids)  # one lexical row per chunk, no duplicate
     by_id = {cid: (source, start, end) for cid, source, start, end in rows["chunks"]}
@@ -106,7 +122,7 @@ def killed_qa_index(corpus: Path, store: Path, kill_at: str, *extra: str) -> Non
 
 def start_from(tmp: Path, clean: dict[str, Path], version: str | None) -> tuple[Path, Path]:
     """A V2 corpus, and a store copied from a clean build of `version` (None: no store)."""
-    corpus = write_corpus(tmp / "corpus", V2)
+    corpus = write_aged(tmp / "corpus", V2)
     store = tmp / "store"
     if version:
         shutil.copytree(clean[version], store)
