@@ -7,8 +7,9 @@ no model call at query time. The only module that talks SQL.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from index.chunking import Chunk
 from index.documents import Document
+from index.errors import StoreError
 from index.lexical import analyze, match_query
 
 _SCHEMA = """
@@ -194,3 +196,25 @@ class DocStore:
             return spans, np.zeros((0, 0), dtype=np.float32)
         vectors = np.stack([np.frombuffer(v, dtype=np.float16) for _, _, v in rows])
         return spans, vectors.astype(np.float32)
+
+
+def _guarded(method: Callable[..., object]) -> Callable[..., object]:
+    """`method`, with SQLite's "database disk image is malformed" (damage inside a page
+    that opening the store did not read) turned into a StoreError saying what to do."""
+    @functools.wraps(method)
+    def guarded(self: DocStore, *args: object, **kwargs: object) -> object:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            name = getattr(exc, "sqlite_errorname", "")
+            if not (name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB"):
+                raise
+            raise StoreError(f"the index at {self.path.parent} is damaged ({exc}): "
+                             "run `qa index --rebuild`") from exc
+    return guarded
+
+
+for _name in ("get_meta", "set_meta", "document_hashes", "get_document", "replace_document",
+              "delete_document", "file_stats", "record_files", "chunk_spans", "chunk_ids",
+              "sources_of_chunks", "count", "lexical_search", "sentences_between"):
+    setattr(DocStore, _name, _guarded(getattr(DocStore, _name)))

@@ -11,11 +11,15 @@ from pathlib import Path
 import pytest
 
 import app
+from index.errors import StoreError
 from index.layout import CHROMA_DIR, DOCS_FILE, open_stores
 from qa.cli import main
 from qa.config import Settings
 from qa.indexing import run_index
+from qa.service import QAService
+from tests.conftest import write_corpus
 from tests.fakes import FakeEmbedder
+from tests.test_crash import V1
 
 QUESTION = "Qui dirige l'office central ?"
 
@@ -112,3 +116,42 @@ def test_missing_store_says_run_qa_index(tmp_path: Path, capsys, monkeypatch) ->
     assert code == 1
     assert err == f"qa ask: error: no index at {tmp_path / 'none'}: run `qa index` first\n"
 
+
+
+def test_damage_inside_any_page_says_rebuild_never_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each page of docs.sqlite overwritten in turn: opening or asking either works or
+    raises StoreError saying `qa index --rebuild`; `qa ask` prints it on one line."""
+    corpus = write_corpus(tmp_path / "corpus", V1)
+    settings = Settings.load({}, corpus=corpus, store=tmp_path / "store", model="fake-hash-64",
+                             min_confidence=0.0)
+    run_index(settings, FakeEmbedder())
+    db = settings.store / DOCS_FILE
+    pristine = db.read_bytes()
+    page = 4096
+    outcomes = []
+    for number in range(1, len(pristine) // page):
+        db.write_bytes(pristine[:number * page] + b"\xde\xad\xbe\xef" * (page // 4)
+                       + pristine[(number + 1) * page:])
+        try:
+            service = QAService.open(settings, FakeEmbedder())
+        except StoreError as exc:
+            outcomes.append(("open", str(exc)))
+            continue
+        try:
+            service.ask("De quoi parle le document 3 ?")
+            outcomes.append(("ok", ""))
+        except StoreError as exc:
+            outcomes.append(("ask", str(exc)))
+            failing = number
+        finally:
+            service.close()
+    assert all(msg.endswith("run `qa index --rebuild`") for _, msg in outcomes if msg)
+    assert {"open", "ask"} <= {where for where, _ in outcomes}
+    db.write_bytes(pristine[:failing * page] + b"\xde\xad\xbe\xef" * (page // 4)
+                   + pristine[(failing + 1) * page:])
+    monkeypatch.setattr("qa.service.make_embedder", lambda s: FakeEmbedder())
+    code, _, err = _run(["ask", "--store", str(settings.store), "De quoi parle le document 3 ?"],
+                        capsys)
+    _assert_says_rebuild(code, err, "ask")
