@@ -3,7 +3,8 @@
 The policy, in order:
 
 1. A UTF-16 byte-order mark: UTF-16 (what Windows Notepad calls "Unicode").
-2. A NUL byte anywhere, or more than 5% of control bytes in the first 8 KB: binary, skipped.
+2. A NUL byte anywhere, or more than 5% (and more than 8) control bytes in the first 8 KB:
+   binary, skipped. (A DOS file's final Ctrl-Z, a stray bell, stay text.)
 3. Valid UTF-8 (a leading BOM is dropped): UTF-8.
 4. Anything else: Windows-1252 (cp1252) as web browsers decode it (the WHATWG
    "windows-1252" encoding). It never fails: the five bytes cp1252 leaves undefined
@@ -24,6 +25,7 @@ CP1252 = "cp1252"
 
 _SNIFF = 8192
 _CONTROL_SHARE = 0.05
+_CONTROL_MIN = 8
 # Control bytes that text does not contain (tab, newline, form feed, CR and escape do).
 _CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27)) + b"\x7f"
 _UNDEFINED_IN_CP1252 = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
@@ -55,7 +57,7 @@ def looks_binary(data: bytes) -> bool:
         return True
     head = data[:_SNIFF]
     controls = len(head) - len(head.translate(None, _CONTROLS))
-    return bool(head) and controls / len(head) > _CONTROL_SHARE
+    return controls > max(_CONTROL_MIN, _CONTROL_SHARE * len(head))
 
 
 def cp1252(data: bytes) -> str:

@@ -31,7 +31,7 @@ def _sort_key(item: tuple[Path, str | None]) -> tuple[str, ...]:
 def walk(root: Path) -> list[tuple[Path, str | None]]:
     """Every non-hidden entry under `root` with a reason to skip it, or None to read it.
 
-    Sorted by path, folders before nothing else (the order `sorted(rglob)` gave).
+    Sorted by path components (the order `sorted(root.rglob("*"))` gives).
     """
     found: list[tuple[Path, str | None]] = []
 

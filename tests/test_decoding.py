@@ -58,3 +58,8 @@ def test_text_with_a_few_control_characters_is_still_text() -> None:
     assert not looks_binary(data)
     assert decode(data).encoding == UTF8
     assert not looks_binary(b"")
+
+
+@pytest.mark.parametrize("data", [b"\x1a", b"Bonjour.\r\n\x1a", b"Ding\x07 dong\x07."])
+def test_a_few_control_bytes_in_a_short_file_are_still_text(data: bytes) -> None:
+    assert decode(data) == Decoded(data.decode(), UTF8)
