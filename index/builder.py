@@ -152,18 +152,13 @@ class IndexBuilder:
         _reconcile(stores)
         unchanged = unchanged or {}
         summary = IndexSummary(seen=len(documents) + len(skipped) + len(unchanged),
-                               skipped=skipped)
-        encodings = {d.source: d.encoding for d in documents}
-        for source, encoding in sorted((encodings | {s: f.encoding for s, f in unchanged.items()}
-                                        ).items()):  # the unusual encodings, for the user
-            if encoding not in ("", "utf-8"):
-                summary.decoded.setdefault(encoding, []).append(source)
+                               skipped=skipped, decoded=_unusual_encodings(documents, unchanged))
         stored = stores.docs.document_hashes()
         changed = [d for d in documents if stored.get(d.source) != d.content_hash]
         summary.unchanged = len(documents) - len(changed) + len(unchanged)
         summary.updated = sum(1 for d in changed if d.source in stored)
         summary.added = len(changed) - summary.updated
-        gone = sorted(set(stored) - set(encodings) - set(unchanged))
+        gone = sorted(set(stored) - {d.source for d in documents} - set(unchanged))
         if changed or gone:
             stores.docs.set_meta(_WRITING, "1")  # before the first write to Chroma
         # Write the new versions before removing anything: a rename reuses the old vectors.
@@ -256,6 +251,18 @@ class IndexBuilder:
         for item in group:
             item.vectors = []  # written: let the memory go
         write_tick(len(group))
+
+
+def _unusual_encodings(documents: list[Document], unchanged: Mapping[str, FileStat]
+                       ) -> dict[str, list[str]]:
+    """Sources by encoding, for the encodings other than UTF-8 (shown to the user)."""
+    encodings = {s: f.encoding for s, f in unchanged.items()}
+    encodings.update({d.source: d.encoding for d in documents})
+    found: dict[str, list[str]] = {}
+    for source, encoding in sorted(encodings.items()):
+        if encoding not in ("", "utf-8"):
+            found.setdefault(encoding, []).append(source)
+    return found
 
 
 def _stack(vectors: list[np.ndarray | None]) -> np.ndarray:
