@@ -25,9 +25,15 @@ def _swap(new: Path, root: Path) -> None:
     old = aside(root, "old")
     if old.exists():
         shutil.rmtree(old)
-    if root.exists():
-        root.rename(old)
-    new.rename(root)
+    for attempt in range(3):
+        if root.exists():
+            root.rename(old)
+        try:
+            new.rename(root)
+            break
+        except OSError:  # a reader's `recover` put the old index back in between
+            if attempt == 2 or not root.exists():
+                raise
     if old.exists():
         shutil.rmtree(old)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.layout import DOCS_FILE, aside, open_stores
+from index.layout import DOCS_FILE, aside, index_exists, open_stores
 from qa.config import Settings
 from qa.indexing import run_index
 from tests.conftest import ROOT, write_corpus
@@ -199,4 +199,24 @@ def test_killed_rebuild_leaves_a_usable_index_and_rerun_cleans_up(
     assert state(store) == clean_states[serving]  # what `qa ask` / `qa serve` would open
     run_index(settings_for(corpus, store), FakeEmbedder())
     assert state(store) == clean_states["v2"]
+    assert_no_leftovers(store)
+
+
+def test_a_reader_recovering_during_the_swap_does_not_break_the_rebuild(
+        tmp_path, clean, clean_states, monkeypatch) -> None:
+    corpus, store = start_from(tmp_path, clean, "v1")
+    rename = Path.rename
+    raced = []
+
+    def rename_then_reader(self: Path, target):
+        moved = rename(self, target)
+        if str(target).endswith(".old") and not raced:
+            raced.append(target)
+            assert index_exists(store)  # a `qa ask` right now puts the old index back
+        return moved
+
+    monkeypatch.setattr(Path, "rename", rename_then_reader)
+    run_index(settings_for(corpus, store), FakeEmbedder(), rebuild=True)
+    monkeypatch.undo()
+    assert raced and state(store) == clean_states["v2"]
     assert_no_leftovers(store)
