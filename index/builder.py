@@ -10,12 +10,13 @@ reconciled at the next start, so the two stores always end up agreeing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.chunking import Chunk, Chunker
+from index.corpus import FileStat
 from index.documents import Document, ProgressFactory, Skipped
 from index.embedding import Embedder
 from index.errors import StoreError
@@ -28,6 +29,7 @@ __all__ = ["IndexBuilder", "IndexSummary", "ProgressFactory", "SEGMENTER_VERSION
 # Bumped when sentence segmentation changes, so stored sentence vectors are redone.
 SEGMENTER_VERSION = "2"
 _GROUP_TEXTS = 2048  # texts embedded then written together: one checkpoint
+_WRITING = "writing"  # meta key: "1" while a run writes; still "1" after a killed run
 
 
 @dataclass
@@ -44,6 +46,7 @@ class IndexSummary:
     embedded: int = 0
     reused: int = 0
     seconds: float = 0.0
+    decoded: dict[str, list[str]] = field(default_factory=dict)  # encoding -> sources
 
     def lines(self) -> list[str]:
         """The summary as lines for a person."""
@@ -52,7 +55,9 @@ class IndexSummary:
                 f"{len(self.skipped)} skipped; {self.chunks} chunks; "
                 f"{self.embedded} texts embedded, {self.reused} vectors reused; "
                 f"{self.seconds:.1f} s")
-        return [head] + [f"  skipped {s.source}: {s.reason}" for s in self.skipped]
+        return ([head] + [f"  skipped {s.source}: {s.reason}" for s in self.skipped]
+                + [f"  decoded as {encoding}: {', '.join(sources)}"
+                   for encoding, sources in sorted(self.decoded.items())])
 
 
 def _no_progress(total: int, label: str) -> Callable[[int], None]:
@@ -86,10 +91,12 @@ def _reconcile(stores: IndexStores) -> None:
     """Drop vectors SQLite does not know and documents whose vectors are missing.
 
     An interrupted run only ever leaves extra vectors (Chroma is written first
-    and cleaned last), so equal counts mean the stores agree: the full
-    comparison, which reads every id from Chroma, runs only when they differ.
+    and cleaned last), and it leaves its `_WRITING` mark in SQLite: the full
+    comparison, which reads every id (not vector) from Chroma, runs after such
+    a run, or when the counts differ; a clean store costs two counts.
     """
-    if stores.vectors.count() == stores.docs.count("chunks"):
+    if (stores.docs.get_meta(_WRITING) != "1"
+            and stores.vectors.count() == stores.docs.count("chunks")):
         return
     known = stores.docs.chunk_ids()
     stored = stores.vectors.ids()
@@ -99,6 +106,7 @@ def _reconcile(stores: IndexStores) -> None:
         with stores.docs.transaction():
             for source in stores.docs.sources_of_chunks(missing):
                 stores.docs.delete_document(source)
+    stores.docs.set_meta(_WRITING, "0")
 
 
 class IndexBuilder:
@@ -122,23 +130,48 @@ class IndexBuilder:
         return {"model": self.embedder.name, "chunking": self.chunker.signature,
                 "segmenter": SEGMENTER_VERSION}
 
-    def update(self, documents: list[Document], skipped: list[Skipped],
-               stores: IndexStores) -> IndexSummary:
-        """Bring `stores` in line with `documents` (the whole corpus); return a summary."""
+    def known_files(self, stores: IndexStores) -> dict[str, FileStat]:
+        """What `stores` recorded of the files it read (after repairing a killed run)."""
+        _check_settings(stores, self.settings())
+        _reconcile(stores)
+        return {source: FileStat(*row) for source, row in stores.docs.file_stats().items()}
+
+    def update(self, documents: list[Document], skipped: list[Skipped], stores: IndexStores,
+               unchanged: Mapping[str, FileStat] | None = None,
+               stats: Mapping[str, FileStat] | None = None) -> IndexSummary:
+        """Bring `stores` in line with the corpus; return a summary.
+
+        Args:
+            documents, skipped: the files read and the files skipped.
+            stores: the index.
+            unchanged: files not read because `known_files` matched them: kept as stored.
+            stats: the stats of the `documents` read, recorded for the next run.
+        """
         began = time.perf_counter()
         _check_settings(stores, self.settings())
         _reconcile(stores)
-        summary = IndexSummary(seen=len(documents) + len(skipped), skipped=skipped)
+        unchanged = unchanged or {}
+        summary = IndexSummary(seen=len(documents) + len(skipped) + len(unchanged),
+                               skipped=skipped, decoded=_unusual_encodings(documents, unchanged))
         stored = stores.docs.document_hashes()
         changed = [d for d in documents if stored.get(d.source) != d.content_hash]
-        summary.unchanged = len(documents) - len(changed)
+        summary.unchanged = len(documents) - len(changed) + len(unchanged)
         summary.updated = sum(1 for d in changed if d.source in stored)
         summary.added = len(changed) - summary.updated
+        gone = sorted(set(stored) - {d.source for d in documents} - set(unchanged))
+        if changed or gone:
+            stores.docs.set_meta(_WRITING, "1")  # before the first write to Chroma
         # Write the new versions before removing anything: a rename reuses the old vectors.
         self._embed_and_write(self._prepare(changed, stored, stores, summary), stores)
-        self._remove(sorted(set(stored) - {d.source for d in documents}), stores, summary)
+        self._remove(gone, stores, summary)
         for key, value in self.settings().items():
             stores.docs.set_meta(key, value)
+        if changed or gone:
+            stores.docs.set_meta(_WRITING, "0")
+        if stats:  # every document read is stored as read by now
+            with stores.docs.transaction():
+                stores.docs.record_files(
+                    (s, f.size, f.mtime_ns, f.encoding) for s, f in stats.items())
         summary.chunks = stores.docs.count("chunks")
         summary.seconds = time.perf_counter() - began
         return summary
@@ -218,6 +251,18 @@ class IndexBuilder:
         for item in group:
             item.vectors = []  # written: let the memory go
         write_tick(len(group))
+
+
+def _unusual_encodings(documents: list[Document], unchanged: Mapping[str, FileStat]
+                       ) -> dict[str, list[str]]:
+    """Sources by encoding, for the encodings other than UTF-8 (shown to the user)."""
+    encodings = {s: f.encoding for s, f in unchanged.items()}
+    encodings.update({d.source: d.encoding for d in documents})
+    found: dict[str, list[str]] = {}
+    for source, encoding in sorted(encodings.items()):
+        if encoding not in ("", "utf-8"):
+            found.setdefault(encoding, []).append(source)
+    return found
 
 
 def _stack(vectors: list[np.ndarray | None]) -> np.ndarray:

@@ -7,8 +7,9 @@ no model call at query time. The only module that talks SQL.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from index.chunking import Chunk
 from index.documents import Document
+from index.errors import StoreError
 from index.lexical import analyze, match_query
 
 _SCHEMA = """
@@ -29,6 +31,9 @@ CREATE INDEX IF NOT EXISTS chunks_source ON chunks (source, start);
 CREATE TABLE IF NOT EXISTS sentences (
     source TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
     vector BLOB NOT NULL, PRIMARY KEY (source, start));
+CREATE TABLE IF NOT EXISTS files (
+    source TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    encoding TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5(
     id UNINDEXED, source UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2');
 """
@@ -139,9 +144,20 @@ class DocStore:
     def delete_document(self, source: str) -> list[str]:
         """Remove a document and everything derived from it; return its chunk ids."""
         ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
-        for table in ("documents", "chunks", "sentences", "lexical"):
+        for table in ("documents", "chunks", "sentences", "lexical", "files"):
             self._db.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
         return ids
+
+    # -- files: what was read, to skip reading unchanged files next time ----
+    def file_stats(self) -> dict[str, tuple[int, int, str]]:
+        """Map each stored source to the (size, mtime_ns, encoding) recorded when it was read."""
+        rows = self._db.execute("SELECT f.source, f.size, f.mtime_ns, f.encoding FROM files f"
+                                " JOIN documents d ON d.source = f.source")
+        return {str(s): (int(n), int(t), str(e)) for s, n, t, e in rows}
+
+    def record_files(self, stats: Iterable[tuple[str, int, int, str]]) -> None:
+        """Record (source, size, mtime_ns, encoding) of files whose stored text is current."""
+        self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", stats)
 
     def chunk_spans(self, source: str) -> list[tuple[str, int, int]]:
         """The chunks of `source` as (id, start, end), in text order."""
@@ -208,3 +224,25 @@ class DocStore:
             return spans, np.zeros((0, 0), dtype=np.float32)
         vectors = np.stack([np.frombuffer(v, dtype=np.float16) for _, _, v in rows])
         return spans, vectors.astype(np.float32)
+
+
+def _guarded(method: Callable[..., object]) -> Callable[..., object]:
+    """`method`, with SQLite's "database disk image is malformed" (damage inside a page
+    that opening the store did not read) turned into a StoreError saying what to do."""
+    @functools.wraps(method)
+    def guarded(self: DocStore, *args: object, **kwargs: object) -> object:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            name = getattr(exc, "sqlite_errorname", "")
+            if not (name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB"):
+                raise
+            raise StoreError(f"the index at {self.path.parent} is damaged ({exc}): "
+                             "run `qa index --rebuild`") from exc
+    return guarded
+
+
+for _name in ("get_meta", "set_meta", "document_hashes", "get_document", "replace_document",
+              "delete_document", "file_stats", "record_files", "chunk_spans", "chunk_ids",
+              "sources_of_chunks", "count", "lexical_search", "sentences_between"):
+    setattr(DocStore, _name, _guarded(getattr(DocStore, _name)))

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.errors import CorpusError
-from index.formats import SUPPORTED_SUFFIXES, UnreadableFile, extract
+from index.formats import extract
+from index.walk import MIB, Skipped
+
+__all__ = ["MIB", "Document", "ProgressFactory", "Skipped", "load_corpus", "make_document",
+           "read_document"]
 
 # `progress(total, label)` returns a callback taking a count of items done.
 ProgressFactory = Callable[[int, str], Callable[[int], None]]
@@ -35,25 +38,20 @@ class Document:
         text: the decoded file content; all offsets index into it.
         title: the first non-empty line (without a leading date marker).
         date: a date the text states near its start ("2017-04"), or "".
+        encoding: what the bytes were decoded from ("utf-8", "cp1252", "utf-16";
+            "" for PDF text layers and texts not read from a file).
     """
 
     source: str
     text: str
     title: str
     date: str
+    encoding: str = ""
 
     @property
     def content_hash(self) -> str:
         """SHA-256 of the text: equal texts are equal documents."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A file of the corpus that was not indexed, and why."""
-
-    source: str
-    reason: str
 
 
 def extract_title(text: str) -> str:
@@ -82,20 +80,10 @@ def extract_date(text: str) -> str:
     return iso.group(1) if iso else ""
 
 
-def make_document(source: str, text: str, title: str = "") -> Document:
+def make_document(source: str, text: str, title: str = "", encoding: str = "") -> Document:
     """Build a `Document`; the title (when not given) and the date come from the text."""
     return Document(source=source, text=text, title=title or extract_title(text),
-                    date=extract_date(text))
-
-
-def iter_corpus_files(root: Path) -> Iterator[Path]:
-    """Yield every file under `root`, sorted, skipping hidden ones."""
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.is_file():
-            yield path
+                    date=extract_date(text), encoding=encoding)
 
 
 def read_document(root: Path, path: Path) -> Document:
@@ -106,36 +94,12 @@ def read_document(root: Path, path: Path) -> Document:
     """
     extracted = extract(path)
     return make_document(path.relative_to(root).as_posix(), extracted.text,
-                         extracted.title[:_TITLE_MAX])
+                         extracted.title[:_TITLE_MAX], extracted.encoding)
 
 
-def _read_or_skip(root: Path, path: Path) -> Document | Skipped:
-    rel = path.relative_to(root).as_posix()
-    if not path.resolve().is_relative_to(root.resolve()):
-        return Skipped(rel, "a link to a file outside the corpus folder")
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        kind = path.suffix.lower() or "without an extension"
-        return Skipped(rel, f"unsupported file type {kind} (supported: "
-                            f"{', '.join(SUPPORTED_SUFFIXES)})")
-    try:
-        document = read_document(root, path)
-    except UnreadableFile as exc:
-        return Skipped(rel, str(exc))
-    except OSError as exc:
-        return Skipped(rel, f"unreadable: {exc.strerror or exc}")
-    if not document.text.strip():
-        scanned = path.suffix.lower() == ".pdf"
-        return Skipped(rel, "no text layer (a scanned PDF?)" if scanned else "empty file")
-    return document
-
-
-def load_corpus(root: Path, progress: ProgressFactory | None = None
+def load_corpus(root: Path, progress: ProgressFactory | None = None, max_bytes: int = 0
                 ) -> tuple[list[Document], list[Skipped]]:
-    """Read every file under `root`; unsupported or unreadable ones are skipped.
-
-    Args:
-        root: the corpus folder.
-        progress: makes the "reading" progress bar.
+    """Read every file under `root` (see `index.corpus.read_corpus`).
 
     Returns:
         The documents read, and the files skipped with their reasons.
@@ -143,21 +107,7 @@ def load_corpus(root: Path, progress: ProgressFactory | None = None
     Raises:
         CorpusError: the folder does not exist or holds no supported file.
     """
-    if not root.is_dir():
-        raise CorpusError(f"corpus folder not found: {root} (pass --corpus DIR)")
-    paths = list(iter_corpus_files(root))
-    tick = progress(len(paths), "reading") if progress else None
-    documents: list[Document] = []
-    skipped: list[Skipped] = []
-    for path in paths:
-        item = _read_or_skip(root, path)
-        if isinstance(item, Document):
-            documents.append(item)
-        else:
-            skipped.append(item)
-        if tick:
-            tick(1)
-    if not documents:
-        kinds = ", ".join(SUPPORTED_SUFFIXES)
-        raise CorpusError(f"no readable {kinds} file in {root}: add documents, then run `qa index`")
-    return documents, skipped
+    from index.corpus import read_corpus  # it builds on this module
+
+    corpus = read_corpus(root, progress, max_bytes)
+    return corpus.documents, corpus.skipped

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from index.decoding import NotText, decode
+
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 PDF_SUFFIXES = (".pdf",)
@@ -33,10 +35,12 @@ class UnreadableFile(Exception):
 
 @dataclass(frozen=True)
 class Extracted:
-    """The text of one file, and the title the file declares (HTML `<title>`), if any."""
+    """The text of one file, the title it declares (HTML `<title>`), if any, and the
+    encoding its bytes were decoded from ("" for PDF: its text layer is not bytes)."""
 
     text: str
     title: str = ""
+    encoding: str = ""
 
 
 class _VisibleText(HTMLParser):
@@ -112,17 +116,20 @@ def pdf_text(path: Path) -> Extracted:
 
 
 def extract(path: Path) -> Extracted:
-    """The text of a supported file (see `SUPPORTED_SUFFIXES`).
+    """The text of a supported file (see `SUPPORTED_SUFFIXES`; bytes per `index.decoding`).
 
     Raises:
-        UnreadableFile: not valid UTF-8, a damaged PDF...
+        UnreadableFile: a binary file, a damaged PDF...
         OSError: the file cannot be read.
     """
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
         return pdf_text(path)
     try:
-        decoded = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile("not valid UTF-8 text") from exc
-    return html_text(decoded) if suffix in HTML_SUFFIXES else Extracted(decoded)
+        decoded = decode(path.read_bytes())
+    except NotText as exc:
+        raise UnreadableFile(str(exc)) from exc
+    if suffix in HTML_SUFFIXES:
+        page = html_text(decoded.text)
+        return Extracted(page.text, page.title, decoded.encoding)
+    return Extracted(decoded.text, "", decoded.encoding)

@@ -77,8 +77,29 @@ class IndexStores:
         return True
 
 
+def aside(root: Path, kind: str) -> Path:
+    """A folder beside `root` used by `--rebuild`: "rebuild" (being built), "old" (replaced)."""
+    return root.with_name(f".{root.name}.{kind}")
+
+
+def recover(root: Path) -> None:
+    """Repair what a `--rebuild` killed during its final swap left behind.
+
+    Killed between its two renames, `root` is missing and `.old` holds the previous
+    index: it is put back. Killed after them, `.old` is a leftover: it is deleted.
+    """
+    old = aside(root, "old")
+    if not old.exists():
+        return
+    if root.exists():
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        old.rename(root)
+
+
 def index_exists(root: Path) -> bool:
-    """True when `root` holds a finished index."""
+    """True when `root` holds an index (after `recover`ing an interrupted swap)."""
+    recover(root)
     return (root / DOCS_FILE).is_file()
 
 
@@ -119,16 +140,30 @@ def open_stores(root: Path, chroma_url: str | None = None, *, create: bool = Fal
         raise StoreError(
             f"the index at {root} is damaged ({exc}): run `qa index --rebuild`"
         ) from exc
-    if not create and docs.get_meta("model") is None:
-        docs.close()
-        raise StoreError(f"the index at {root} is incomplete: run `qa index`")
     try:
+        existing = _check_recorded(root, docs, create)
         vectors = VectorStore(None if chroma_url else root / CHROMA_DIR, chroma_url,
-                              collection_name(docs))
+                              collection_name(docs), create=not existing)
     except StoreError:
         docs.close()
         raise
     return IndexStores(root, docs, vectors, chroma_url or None)
+
+
+def _check_recorded(root: Path, docs: DocStore, create: bool) -> bool:
+    """Whether the store was finished before (its collection must then exist).
+
+    Raises:
+        StoreError: the index is unfinished (when not `create`), or its settings are lost.
+    """
+    recorded = docs.get_meta("collection") is not None or docs.get_meta("model") is not None
+    if not recorded and docs.count("documents"):
+        raise StoreError(f"the index at {root} has lost its settings: "
+                         "run `qa index --rebuild`")
+    if not create and docs.get_meta("model") is None:
+        raise StoreError(f"the index at {root} is unfinished (an interrupted first "
+                         "`qa index`?): run `qa index --rebuild`")
+    return docs.get_meta("model") is not None
 
 
 def remove_index(root: Path) -> None:

@@ -45,7 +45,28 @@ def _client(path: Path | None, url: str | None) -> Any:
         )
     if path is None:
         raise StoreError("no store path and no Chroma URL given")
-    return chromadb.PersistentClient(path=str(path), settings=settings)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    except Exception:
+        _forget_broken_system(str(path))
+        raise
+
+
+def _forget_broken_system(path: str) -> None:
+    """Drop the half-started Chroma system a failed open leaves cached for `path`.
+
+    Chroma caches one system per folder in the process, registered before it starts:
+    without this, the folder could not be opened again in this process once repaired
+    (by `qa index --rebuild`, or by another process).
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    if path not in SharedSystemClient._identifier_to_refcount:
+        SharedSystemClient._identifier_to_system.pop(path, None)
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:300]
 
 
 class VectorStore:
@@ -55,27 +76,38 @@ class VectorStore:
         path: folder of the embedded store (ignored when `url` is given).
         url: `http://HOST:PORT` of a Chroma server, or None for embedded.
         collection: collection name (one per index).
+        create: make the collection when missing; when False, a missing collection
+            (a deleted Chroma folder, a dropped collection) is an error.
+
+    Raises:
+        StoreError: the store cannot be opened, or the collection is missing.
     """
 
     def __init__(self, path: Path | None, url: str | None = None,
-                 collection: str = COLLECTION) -> None:
+                 collection: str = COLLECTION, *, create: bool = True) -> None:
         self._path, self._url = path, url
-        self._open(collection)
+        self._open(collection, create)
 
-    def _open(self, collection: str) -> None:
+    def _open(self, collection: str, create: bool) -> None:
+        from chromadb.errors import NotFoundError
+
         path, url = self._path, self._url
+        where = url or str(path)
         try:
             self._client = _client(path, url)
             self._collection = self._client.get_or_create_collection(
                 collection, embedding_function=None,
                 configuration={"hnsw": {"space": "cosine"}},
-            )
+            ) if create else self._client.get_collection(collection, embedding_function=None)
         except StoreError:
             raise
+        except NotFoundError as exc:
+            self._client.close()
+            raise StoreError(f"the vector store at {where} has lost the collection "
+                             f"{collection!r}: run `qa index --rebuild`") from exc
         except Exception as exc:  # chromadb raises many types; all mean "unusable"
-            where = url or str(path)
             raise StoreError(
-                f"cannot open the vector store at {where}: {exc}. "
+                f"cannot open the vector store at {where}: {_one_line(exc)}. "
                 "Check the Chroma server, or run `qa index --rebuild`"
             ) from exc
 
@@ -87,7 +119,7 @@ class VectorStore:
         """Close and open again, to see what another process wrote (an embedded
         client keeps its search index in memory) or another collection."""
         self._client.close()
-        self._open(collection)
+        self._open(collection, create=False)
 
     def drop(self) -> None:
         """Delete the whole collection (an index replaced by `--rebuild` on a server)."""

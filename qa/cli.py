@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--corpus", type=Path, help="folder of documents (default seeds)")
     p.add_argument("--rebuild", action="store_true", help="rebuild from scratch")
+    p.add_argument("--verify", action="store_true",
+                   help="read every file, even those whose size and time are unchanged")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p = sub.add_parser("ask", help="answer a question with quotes and citations")
     _common(p)
@@ -72,7 +74,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     bars = Bars(quiet=args.quiet)
     try:
         summary = run_index(settings, make_embedder(settings), rebuild=args.rebuild,
-                            progress=bars)
+                            verify=args.verify, progress=bars)
     finally:
         bars.close()
     for line in summary.lines():

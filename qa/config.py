@@ -25,6 +25,7 @@ class Settings:
         model: embedding model: the bundled default, or a sentence-transformers name or folder.
         model_cache: where the converted default model is kept.
         chunk_size, chunk_overlap: chunking, in characters.
+        max_file_mb: files larger than this (in MB of 2^20 bytes) are skipped; 0: no limit.
         top_k: citations per answer.
         min_confidence: below this the answer abstains.
         max_question_chars: longer questions are cut to this length.
@@ -41,6 +42,7 @@ class Settings:
     model_cache: Path = Path.home() / ".cache" / "qa-citations"
     chunk_size: int = 800
     chunk_overlap: int = 150
+    max_file_mb: float = 20
     top_k: int = 5
     min_confidence: float = 0.5
     max_question_chars: int = 2000
@@ -55,6 +57,8 @@ class Settings:
             raise ConfigError(f"top-k must be positive, got {self.top_k}")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port must be in 1..65535, got {self.port}")
+        if self.max_file_mb < 0:
+            raise ConfigError(f"max_file_mb must be 0 (no limit) or more, got {self.max_file_mb}")
         if self.max_question_chars <= 0:
             raise ConfigError("max_question_chars must be positive")
         if self.chunk_size <= 0 or not 0 <= self.chunk_overlap < self.chunk_size:

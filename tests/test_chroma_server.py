@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from index.layout import open_stores
+from index.layout import aside, open_stores
 from qa.config import Settings
 from qa.indexing import run_index
 from qa.service import QAService
@@ -140,3 +140,21 @@ def test_rebuild_on_a_server_replaces_the_collection(settings, chroma_url, tmp_p
     with urllib.request.urlopen(listing, timeout=10) as reply:
         names = {c["name"] for c in json.load(reply)}
     assert new in names and old not in names
+
+
+def test_a_killed_rebuild_leaves_no_collection_behind(settings, chroma_url, tmp_path) -> None:
+    settings = replace(settings, chroma_url=chroma_url, store=tmp_path / "kept")
+    run_index(settings, FakeEmbedder())
+    leftover = replace(settings, store=aside(settings.store, "rebuild"))
+    run_index(leftover, FakeEmbedder())  # what a rebuild killed before its swap leaves
+    stores = open_stores(leftover.store, chroma_url)
+    orphan = stores.docs.get_meta("collection")
+    stores.close()
+    listing = f"{chroma_url}/api/v2/tenants/default_tenant/databases/default_database/collections"
+    with urllib.request.urlopen(listing, timeout=10) as reply:
+        assert orphan in {c["name"] for c in json.load(reply)}
+    summary = run_index(settings, FakeEmbedder())
+    assert not leftover.store.exists()
+    with urllib.request.urlopen(listing, timeout=10) as reply:
+        assert orphan not in {c["name"] for c in json.load(reply)}
+    assert _agree(settings) == summary.chunks

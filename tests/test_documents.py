@@ -36,9 +36,10 @@ def test_load_corpus_skips_bad_files_with_reasons(tmp_path: Path) -> None:
     (tmp_path / "image.png").write_bytes(b"\x89PNG")
     (tmp_path / ".hidden.txt").write_text("secret", encoding="utf-8")
     documents, skipped = load_corpus(tmp_path)
-    assert [d.source for d in documents] == ["good.txt"]
+    assert [(d.source, d.text, d.encoding) for d in documents] == [
+        ("good.txt", "Un texte.", "utf-8"), ("latin1.txt", "café crème", "cp1252")]
     assert {(s.source, s.reason) for s in skipped} == {
-        ("empty.txt", "empty file"), ("latin1.txt", "not valid UTF-8 text"),
+        ("empty.txt", "empty file"),
         ("image.png", "unsupported file type .png (supported: .txt, .md, .html, .htm, .pdf)")}
 
 
@@ -68,5 +69,6 @@ def test_links_leaving_the_corpus_are_skipped_and_loops_do_not_hang(tmp_path: Pa
     documents, skipped = load_corpus(corpus)
     assert [d.source for d in documents] == ["alias.txt", "inside.txt"]
     assert [(s.source, s.reason) for s in skipped] == [
-        ("leak.txt", "a link to a file outside the corpus folder")]
+        ("leak.txt", "a link to a file outside the corpus folder"),
+        ("sub/loop", "a link to a folder (links to folders are not followed)")]
     assert all("hunter2" not in d.text for d in documents)
