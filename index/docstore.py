@@ -7,6 +7,7 @@ no model call at query time. The only module that talks SQL.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -75,10 +76,22 @@ class DocStore:
         """Read one committed state throughout: later commits by others are not seen inside."""
         self._db.execute("BEGIN DEFERRED")
         try:
-            self._db.execute("SELECT 1 FROM meta LIMIT 1").fetchall()  # starts the snapshot
+            self._start_snapshot()
             yield
         finally:
+            self._end_read()
+
+    def _end_read(self) -> None:
+        """End a read transaction; one that cannot commit (a damaged page) is rolled
+        back instead, since it wrote nothing, and the error already raised stands."""
+        try:
             self._db.execute("COMMIT")
+        except sqlite3.DatabaseError:
+            with contextlib.suppress(sqlite3.DatabaseError):
+                self._db.execute("ROLLBACK")
+
+    def _start_snapshot(self) -> None:
+        self._db.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -244,5 +257,6 @@ def _guarded(method: Callable[..., object]) -> Callable[..., object]:
 
 for _name in ("get_meta", "set_meta", "document_hashes", "get_document", "replace_document",
               "delete_document", "file_stats", "record_files", "chunk_spans", "chunk_ids",
-              "sources_of_chunks", "count", "lexical_search", "sentences_between"):
+              "sources_of_chunks", "count", "lexical_search", "sentences_between",
+              "data_version", "known_chunks", "_start_snapshot"):
     setattr(DocStore, _name, _guarded(getattr(DocStore, _name)))

@@ -63,6 +63,7 @@ def damaged(request: pytest.FixtureRequest, settings: Settings,
     run_index(settings, FakeEmbedder())
     DAMAGE[request.param](settings.store)
     monkeypatch.setattr("qa.service.make_embedder", lambda s: FakeEmbedder())
+    monkeypatch.setattr("qa.service.make_worker_embedder", lambda s: FakeEmbedder())
     monkeypatch.setattr("qa.startup.make_embedder", lambda s: FakeEmbedder())
     monkeypatch.setenv("QA_MIN_CONFIDENCE", "0")
     return settings
@@ -112,6 +113,7 @@ def test_damaged_store_says_rebuild_then_rebuild_repairs_it(
 
 def test_missing_store_says_run_qa_index(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.setattr("qa.service.make_embedder", lambda s: FakeEmbedder())
+    monkeypatch.setattr("qa.service.make_worker_embedder", lambda s: FakeEmbedder())
     code, _, err = _run(["ask", "--store", str(tmp_path / "none"), QUESTION], capsys)
     assert code == 1
     assert err == f"qa ask: error: no index at {tmp_path / 'none'}: run `qa index` first\n"
@@ -152,6 +154,7 @@ def test_damage_inside_any_page_says_rebuild_never_a_traceback(
     db.write_bytes(pristine[:failing * page] + b"\xde\xad\xbe\xef" * (page // 4)
                    + pristine[(failing + 1) * page:])
     monkeypatch.setattr("qa.service.make_embedder", lambda s: FakeEmbedder())
+    monkeypatch.setattr("qa.service.make_worker_embedder", lambda s: FakeEmbedder())
     code, _, err = _run(["ask", "--store", str(settings.store), "De quoi parle le document 3 ?"],
                         capsys)
     _assert_says_rebuild(code, err, "ask")
