@@ -18,7 +18,7 @@ from starlette.routing import Mount
 
 from qa.config import Settings
 from qa.conversation import ask_turn
-from qa.errors import QAError
+from qa.errors import USER_ERRORS, QAError
 from qa.examples import load_examples
 from qa.exposure import Credentials, basic_auth_ok, exposure_warning, login
 from qa.feedback import append_feedback
@@ -51,7 +51,7 @@ def _chat_handlers(service: QAService) -> tuple[Any, Any, Any]:
                 ) -> tuple[str, list[Any], list[dict[str, Any]], str]:
         try:
             turn = ask_turn(service, message, turns, int(top_k))
-        except QAError as exc:
+        except USER_ERRORS as exc:
             record = {"n": len(turns) + 1, "question": message, "error": str(exc)}
             bubble, panel = error_bubble(str(exc)), sources_panel(None, {})
         else:
@@ -80,7 +80,7 @@ def _chat_handlers(service: QAService) -> tuple[Any, Any, Any]:
         """
         try:
             return answer_to_dict(service.ask(question))
-        except QAError as exc:
+        except USER_ERRORS as exc:
             raise gr.Error(str(exc)) from exc
 
     return respond, vote, ask

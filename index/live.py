@@ -4,14 +4,15 @@
 (`writing`). A serving process never waits for it: before a question it asks
 `try_reading` whether a writer is busy, and only reopens its stores when none
 is (opening an embedded Chroma replays and persists its log, which must not
-race a writer). `identity` tells whether `--rebuild` swapped the folder.
+race a writer). A process that starts while a writer is busy waits for it
+(`opening`). `identity` tells whether `--rebuild` swapped the folder.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -65,5 +66,29 @@ def try_reading(root: Path) -> Iterator[bool]:
             yield False
             return
         yield True
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def opening(root: Path, on_wait: Callable[[], None]) -> Iterator[None]:
+    """Hold a shared lock on the store while opening it, after any writer has finished.
+
+    Args:
+        root: the store folder (when missing, nothing to wait for: opening says so).
+        on_wait: called once, before waiting, when a writer holds the store.
+    """
+    try:
+        fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:  # no store folder, or a read-only one: nobody is writing it
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_wait()
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
     finally:
         os.close(fd)

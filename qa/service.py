@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from functools import partial
+from pathlib import Path
 
 from index.documents import Document
 from index.embed_worker import WorkerEmbedder
 from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.errors import StoreError
 from index.layout import IndexStores, open_stores
+from index.live import opening
 from qa.config import Settings
 from qa.errors import BadQuestion
 from qa.extract import ReaderWeights, Selection, SentenceReader
@@ -27,6 +33,10 @@ def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
 def make_worker_embedder(settings: Settings) -> WorkerEmbedder:
     """The settings' model in a worker process, loading from now on (for `qa ask`)."""
     return WorkerEmbedder(settings.model, settings.model_cache)
+
+
+def _say_waiting(store: Path) -> None:
+    print(f"waiting for `qa index` to finish writing {store} ...", file=sys.stderr, flush=True)
 
 
 def clean_question(question: str, limit: int) -> tuple[str, str]:
@@ -67,9 +77,23 @@ class QAService:
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None) -> QAService:
-        """Open the index the settings point to. Raises StoreError when there is none."""
-        stores = open_stores(settings.store, settings.chroma_url or None)
+    def open(cls, settings: Settings, embedder: Embedder | None = None,
+             on_wait: Callable[[], None] | None = None) -> QAService:
+        """Open the index the settings point to, once no `qa index` is writing it.
+
+        Args:
+            settings: where the index is, and the answering settings.
+            embedder: the question encoder (default: the settings' model).
+            on_wait: called when `qa index` is writing the index and opening must
+                wait for it (default: a line on stderr).
+
+        Raises:
+            StoreError: no index, or a damaged one.
+        """
+        url = settings.chroma_url or None
+        wait = on_wait or partial(_say_waiting, settings.store)
+        with nullcontext() if url else opening(settings.store, wait):
+            stores = open_stores(settings.store, url)
         return cls(settings, embedder or make_embedder(settings), stores)
 
     def prepare(self, question: str, without_torch: bool = False) -> None:

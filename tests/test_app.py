@@ -214,3 +214,56 @@ def test_mcp_setting_without_the_extra_is_a_clear_error(monkeypatch: pytest.Monk
     with pytest.raises(QAError, match=r"pip install -e '\.\[mcp\]'"):
         app.check_mcp(True)
     assert app.check_mcp(False) is False
+
+
+def test_a_store_damaged_while_serving_is_a_message_in_the_chat_and_the_api(
+        served: tuple[str, Settings]) -> None:
+    import gradio as gr
+
+    from index.errors import StoreError
+
+    message = "the index at .qa/store is damaged (boom): run `qa index --rebuild`"
+
+    class DamagedService:
+        settings = served[1]
+
+        def ask(self, question: str, top_k: int | None = None) -> None:
+            raise StoreError(message)
+
+    respond, _, ask = app._chat_handlers(DamagedService())  # type: ignore[arg-type]
+    _, history, turns, panel = respond("Qui dirige ?", [], [], 3)
+    assert history[-1]["content"] == f'<div class="qa-reply"><p class="qa-error">{esc(message)}</p></div>'
+    assert turns == [{"n": 1, "question": "Qui dirige ?", "error": message}]
+    with pytest.raises(gr.Error, match="run `qa index --rebuild`"):
+        ask("Qui dirige ?")
+
+
+HOSTILE = {
+    "100,000 characters": "Qui dirige l'office central ? " + "a" * 100_000,
+    "control characters": "Qui\x00 dirige\x1b[31m l'office\x7f central ?\x08",
+    "mixed scripts": "Кто руководит l'office central 中央 ? مكتب",
+    "emoji": "🚓 Qui dirige l'office central ? 👮‍♀️🇫🇷",
+    "only emoji": "🙂🙂🙂",
+}
+
+
+@pytest.mark.parametrize("question", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_hostile_questions_get_a_reply_never_a_crash(client: Client, question: str,
+                                                     served: tuple[str, Settings]) -> None:
+    """Through the API and the chat: an answer (exact quotes) or one clear message."""
+    try:
+        reply = client.predict(question, api_name="/ask")
+    except Exception as exc:  # gradio_client re-raises the app's gr.Error
+        assert "empty question" in str(exc) and "Traceback" not in str(exc)
+        reply = None
+    if reply is not None:
+        corpus = served[1].corpus
+        for c in reply["citations"]:
+            text = (corpus / c["source"]).read_text(encoding="utf-8")
+            assert text[c["start"]:c["end"]] == c["quote"]
+        long = len(question) > served[1].max_question_chars
+        assert reply["notice"] == ("question cut to its first 2000 characters" if long else "")
+    _, history, _ = client.predict(question, [], 3, api_name="/chat")
+    bubble = history[-1]["content"][0]["text"]
+    assert bubble.startswith('<div class="qa-reply">') and "Traceback" not in bubble
+    assert ('class="qa-error"' in bubble) == (reply is None)

@@ -184,3 +184,28 @@ def test_qa_index_holds_the_write_lock_while_it_writes(settings, fake_embedder,
     assert free_during == [False]
     with try_reading(settings.store) as free:
         assert free is True
+
+
+def test_a_service_started_while_qa_index_writes_waits_for_it(settings, fake_embedder) -> None:
+    """Opening an embedded Chroma persists its log: it must not race a writer."""
+    import threading
+
+    run_index(settings, fake_embedder)
+    waited, opened = threading.Event(), []
+    with writing(settings.store):
+        opener = threading.Thread(target=lambda: opened.append(
+            QAService.open(settings, fake_embedder, on_wait=waited.set)))
+        opener.start()
+        assert waited.wait(60)
+        assert opened == []  # still waiting while the writer holds the store
+    opener.join(60)
+    assert len(opened) == 1
+    assert ask_exact(opened[0], OLD_QUESTION, settings.corpus)["answer"]
+    opened[0].close()
+
+
+def test_a_service_started_with_no_writer_does_not_wait(settings, fake_embedder) -> None:
+    run_index(settings, fake_embedder)
+    service = QAService.open(settings, fake_embedder,
+                             on_wait=lambda: pytest.fail("waited with no writer"))
+    service.close()
