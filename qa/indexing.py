@@ -106,7 +106,8 @@ def run_index(settings: Settings, embedder: Embedder, *, rebuild: bool = False,
         summary = _update(builder, settings, target, verify)
     if target != root:
         replaced = _replaced_on_server(root, url)
-        _swap(target, root)
+        with writing(root):  # readers do not open the old index while it is swapped out
+            _swap(target, root)
         if replaced is not None:  # its collection on the server is no longer used
             replaced.vectors.drop()
             replaced.close()
