@@ -5,8 +5,9 @@ the sentence's score, and the share of the question's words found around it
 (`coverage`). Word overlap only means something when the question and the text
 share a language: an English question over French text matches few words
 whether the text answers or not, so its coverage is unknown and counts as
-`COVERAGE_UNKNOWN`, the mean over the training questions (answerable and not),
-which leaves the decision to the language-neutral features.
+`COVERAGE_UNKNOWN`: what an unanswerable training question gets on average, so
+that missing evidence never speaks for answering and the language-neutral
+features (cosine, score) must carry the answer.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from index.analysis import language, stems
 from qa.features import Candidate
 
 ABSTAIN_FEATURES = ("max_cos", "best_score", "coverage")
-# Mean coverage of the chosen sentence over the 6,138 training cases of
-# benchmarks/train_reader.py (0.597 answerable, 0.387 unanswerable).
-COVERAGE_UNKNOWN = 0.49
+# Mean coverage of the chosen sentence of the 3,069 unanswerable training cases of
+# benchmarks/train_reader.py (0.597 for the answerable ones).
+COVERAGE_UNKNOWN = 0.387
 
 
 def abstain_features(question: str, candidates: list[Candidate], best: Candidate,
