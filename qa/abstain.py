@@ -48,6 +48,14 @@ def abstain_features(question: str, candidates: list[Candidate], best: Candidate
 
 
 def probability(features: tuple[float, ...], weights: tuple[float, ...]) -> float:
-    """Logistic probability of `features` (plus a bias) under `weights`."""
+    """Logistic probability of `features` (plus a bias) under `weights`.
+
+    Args:
+        features: the feature values.
+        weights: one weight per feature, then the bias.
+
+    Returns:
+        A probability in [0, 1] (the logit is clipped to +-50).
+    """
     z = float(np.array([*features, 1.0]) @ np.array(weights))
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))

@@ -51,6 +51,13 @@ _ARTICLES = frozenset("le la l un une the a an".split())
 def is_role_question(question: str) -> bool:
     """True when `question` asks for a person's job, occupation or role.
 
+    Args:
+        question: the question, in French or English.
+
+    Returns:
+        Whether a role word follows the question word ("quel métier", "what job"...)
+        or the question is "what does X do".
+
     >>> is_role_question("What job did he have?"), is_role_question("Quel est le métier de X ?")
     (True, True)
     """
@@ -91,6 +98,13 @@ def _title(sentence: str, name: int) -> tuple[int, int] | None:
 
 def role_spans(sentence: str, people: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Spans of `sentence` stating a role, given the spans of the people it names.
+
+    Args:
+        sentence: one sentence.
+        people: (start, end) of the person names in it (spaCy `PER`, or capitalized words).
+
+    Returns:
+        Sorted, distinct (start, end) spans of role phrases, relative to `sentence`.
 
     >>> s = "Ce pilote de ligne a écopé de cinq ans."
     >>> [s[a:b] for a, b in role_spans(s, [])]
