@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from index.layout import open_stores
+from qa.abstain import ABSTAIN_FEATURES, abstain_features
 from qa.config import Settings
 from qa.eval import load_questions
-from qa.extract import ABSTAIN_FEATURES, abstain_features
 from qa.features import FEATURES, feature_matrix
 from qa.metrics import answer_in_quote
 from qa.question import question_type

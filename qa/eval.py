@@ -94,6 +94,8 @@ def judge(item: EvalQuestion, reply: dict[str, Any], texts: dict[str, str]) -> d
         "id": item.id, "question": item.question, "answers": list(item.answers),
         "gold": sorted(item.gold), "answerable": item.answerable,
         "rank": metrics.gold_rank(cited, set(item.gold)), "cited": cited,
+        "answer_citation": reply["answer_citation"],
+        "scores": [c["score"] for c in reply["citations"]],
         "abstained": reply["abstained"], "confidence": reply["confidence"],
         "answer": reply["answer"], "highlight": highlight,
         "in_quote": item.answerable and metrics.answer_in_quote(item.answers, reply["answer"]),

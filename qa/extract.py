@@ -11,7 +11,6 @@ A second small logistic model decides whether the evidence is strong enough.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,12 +18,12 @@ import numpy as np
 from index.analysis import stems
 from index.docstore import DocStore
 from qa import reader_model
+from qa.abstain import ABSTAIN_FEATURES, abstain_features, probability
 from qa.features import ANAPHOR, FEATURES, Candidate, feature_matrix
 from qa.ner import LABELS, EntityTagger
 from qa.question import answer_spans, question_type
 from qa.types import Passage, Span
 
-ABSTAIN_FEATURES = ("max_cos", "best_score", "coverage")
 MAX_ANSWER_CHARS = 400
 # A neighbouring sentence scoring within this margin of the best joins the answer
 # (measured on held-out PIAF training paragraphs, see the README).
@@ -138,18 +137,8 @@ class SentenceReader:
     def confidence(self, question: str, candidates: list[Candidate], best: Candidate,
                    best_score: float) -> float:
         """Probability that `best` answers (logistic over `ABSTAIN_FEATURES`)."""
-        x = np.array([*abstain_features(question, candidates, best, best_score), 1.0])
-        z = float(x @ np.array(self.weights.abstain))
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
-
-
-def abstain_features(question: str, candidates: list[Candidate], best: Candidate,
-                     best_score: float) -> tuple[float, float, float]:
-    """(max cosine, best sentence score, share of question words near the answer)."""
-    q = set(stems(question))
-    near = set(stems(best.prev_text + " " + best.text + " " + best.next_text))
-    coverage = len(q & near) / len(q) if q else 0.0
-    return max(c.cos for c in candidates), best_score, coverage
+        return probability(abstain_features(question, candidates, best, best_score),
+                           self.weights.abstain)
 
 
 def answer_span(best: Candidate) -> Span:

@@ -27,7 +27,7 @@ ANAPHOR = re.compile(
     r"^[«\"“(\s]*(?:ce|cet|cette|ces|il|elle|ils|elles|celui|celle|ceux|celles|lui|leur|"
     r"son|sa|ses|this|these|those|he|she|they|it|his|her|their|là|cela|ça)\b", re.IGNORECASE)
 _TERMINAL = re.compile(r"[.!?…:»\"”)]\s*$")
-_STRICT_TYPES = frozenset({"who", "when", "count", "where"})
+_STRICT_TYPES = frozenset({"who", "when", "count", "where", "role"})
 _LEXICAL = [FEATURES.index(f) for f in
             ("lex", "lex_prev", "lex_next", "bigram", "lex_gap", "lex_top_passage")]
 ENGLISH_LEXICAL = 0.5

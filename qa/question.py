@@ -1,7 +1,8 @@
 """What a question asks for, and where such answers sit in a sentence.
 
-Question types: who (a person), when (a date), count (a number), where (a
-place), entity (which/what X: a name), other. `answer_spans` finds the spans of
+Question types: role (a person's job or function, see `qa.roles`), who (a
+person), when (a date), count (a number), where (a place), entity (which/what
+X: a name), other. `answer_spans` finds the spans of
 a sentence that fit a type and are not words of the question: they drive both
 the sentence choice (a "who" question wants a sentence naming someone new)
 and the highlighted short answer.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 
 from index.analysis import fold, stems
+from qa.roles import is_role_question, role_spans
 
 _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern)) for name, pattern in (
@@ -60,6 +62,8 @@ def question_type(question: str) -> str:
     >>> question_type("Qui dirige l'OCRTEH ?"), question_type("Depuis quand ?")
     ('who', 'when')
     """
+    if is_role_question(question):
+        return "role"
     q = " " + re.sub(r"[^\w\s]", " ", fold(question)) + " "
     for name, pattern in _TYPES:
         if pattern.search(q):
@@ -79,6 +83,11 @@ def _person_like(sentence: str, start: int, text: str) -> bool:
 def raw_spans(kind: str, sentence: str,
               entities: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """Every span of type `kind` (named entities when given), new to the question or not."""
+    if kind == "role":
+        people = entities if entities is not None else [
+            m.span() for m in _SPAN_PATTERNS["who"].finditer(sentence)
+            if _person_like(sentence, m.start(), m.group())]
+        return role_spans(sentence, people)
     pattern = _SPAN_PATTERNS.get(kind)
     if pattern is None:
         return []
@@ -96,8 +105,7 @@ def answer_spans(kind: str, sentence: str, question: str,
     when given, else from capitalization patterns, where the sentence's first
     word alone is ignored (capitalized because it opens the sentence).
     """
-    pattern = _SPAN_PATTERNS.get(kind)
-    if pattern is None:
+    if kind not in _SPAN_PATTERNS and kind != "role":
         return []
     named = entities is not None and kind in {"who", "where", "entity"}
     found = raw_spans(kind, sentence, entities)
@@ -110,7 +118,7 @@ def answer_spans(kind: str, sentence: str, question: str,
             continue
         if not text or (words and all(w in known for w in words)):
             continue
-        if kind in {"who", "where", "entity"} and not words:
+        if kind in {"who", "where", "entity", "role"} and not words:
             continue
         if kind == "who" and not named and not _person_like(sentence, a, text):
             continue

@@ -134,15 +134,16 @@ class QAService:
             passages = self.retriever.retrieve(text, vector, k)
             t2 = time.perf_counter()
             selection = self.reader.read(text, vector, passages)
+            confidence = selection.confidence if selection is not None else 0.0
+            if confidence < self.settings.min_confidence:
+                selection = None  # abstained: the passages stay in retrieval order
             citations, numbers = self._citations(passages, selection)
             document = self.stores.docs.get_document(selection.source) if selection else None
             t3 = time.perf_counter()
         timings = (("embed", t1 - t0), ("retrieve", t2 - t1), ("extract", t3 - t2),
                    ("total", t3 - t0))
         timings_ms = tuple((name, round(sec * 1000, 3)) for name, sec in timings)
-        if (selection is None or selection.confidence < self.settings.min_confidence
-                or selection.passage_index not in numbers):
-            confidence = selection.confidence if selection else 0.0
+        if selection is None or selection.passage_index not in numbers:
             return Answer(text, "", citations, True, confidence, timings_ms=timings_ms,
                           notice=notice)
         assert document is not None  # the reader only selects stored documents
@@ -153,10 +154,19 @@ class QAService:
 
     def _citations(self, passages: list[Passage], selection: Selection | None
                    ) -> tuple[tuple[Citation, ...], dict[int, int]]:
-        """Citations in rank order, and the citation number of each passage index."""
+        """Citations in rank order, and the citation number of each passage index.
+
+        The rank is the reader's: the passage the answer comes from first (when
+        there is an answer), then the others in retrieval order.
+        """
         citations: list[Citation] = []
         numbers: dict[int, int] = {}
-        for i, passage in enumerate(passages):
+        order = list(range(len(passages)))
+        if selection is not None and selection.passage_index in order:
+            order.remove(selection.passage_index)
+            order.insert(0, selection.passage_index)
+        for i in order:
+            passage = passages[i]
             chunk = passage.chunk
             document = self.stores.docs.get_document(chunk.source)
             if document is None:

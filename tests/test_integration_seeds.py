@@ -44,7 +44,8 @@ def test_who_leads_the_ocrteh(seeds_service: QAService, question: str) -> None:
     reply = answer_to_dict(seeds_service.ask(question))
     assert reply["abstained"] is False
     assert "Jean-Marc Droguet" in reply["answer"]
-    assert reply["citations"][reply["answer_citation"] - 1]["source"] in DROGUET_SOURCES
+    assert reply["answer_citation"] == 1  # the passage the answer comes from is cited first
+    assert reply["citations"][0]["source"] in DROGUET_SOURCES
     assert_exact(reply, SEEDS)
 
 
@@ -52,20 +53,7 @@ def _dev_questions() -> list[dict]:
     return [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
 
 
-# Known failure, kept visible: the reader quotes the article's opening instead of the
-# anaphor pair "Le 13 janvier ... un homme a été condamné ... Ce pilote de ligne a écopé ...".
-# strict: the day it passes, this marker must go.
-KNOWN_FAILURES = {"d07": "reader misses the anaphor pair (see issue 2 notes)"}
-
-
-def _dev_params() -> list:
-    return [pytest.param(item, id=item["id"], marks=pytest.mark.xfail(
-                strict=True, reason=KNOWN_FAILURES[item["id"]]))
-            if item["id"] in KNOWN_FAILURES else pytest.param(item, id=item["id"])
-            for item in _dev_questions()]
-
-
-@pytest.mark.parametrize("item", _dev_params())
+@pytest.mark.parametrize("item", _dev_questions(), ids=lambda item: item["id"])
 def test_dev_question(seeds_service: QAService, item: dict) -> None:
     reply = answer_to_dict(seeds_service.ask(item["question"]))
     assert_exact(reply, SEEDS)

@@ -6,8 +6,10 @@ import pytest
 
 from index.layout import open_stores
 from qa.errors import BadQuestion
+from qa.extract import Selection
 from qa.render import answer_to_dict
 from qa.service import QAService, clean_question
+from qa.types import Span
 from tests.contract import assert_exact
 
 
@@ -30,11 +32,27 @@ def test_contract_fields_and_types(service: QAService, corpus: Path) -> None:
 def test_citations_ranked_unique_and_bounded_by_top_k(service: QAService, corpus: Path) -> None:
     reply = answer_to_dict(service.ask("marée océans Lune", top_k=2))
     assert len(reply["citations"]) == 2
-    scores = [c["score"] for c in reply["citations"]]
-    assert scores == sorted(scores, reverse=True)
+    assert reply["abstained"] is False and reply["answer_citation"] == 1
     assert len({(c["source"], c["start"]) for c in reply["citations"]}) == 2
     assert reply["citations"][0]["source"] == "beta.md"
     assert_exact(reply, corpus)
+
+
+def test_the_answer_passage_is_cited_first_then_retrieval_order(service: QAService) -> None:
+    question = "marée océans Lune"
+    passages = service.retriever.retrieve(
+        question, service.embedder.embed_queries([question])[0], 3)
+    assert len(passages) == 3
+    chunk = passages[2].chunk
+    selection = Selection(2, chunk.source, Span(chunk.start, chunk.end), 1.0, 0.9)
+    citations, numbers = service._citations(passages, selection)
+    assert [(c.source, c.start) for c in citations] == [
+        (p.chunk.source, p.chunk.start) for p in (passages[2], passages[0], passages[1])]
+    assert [c.n for c in citations] == [1, 2, 3]
+    assert numbers == {2: 1, 0: 2, 1: 3}
+    unanswered, _ = service._citations(passages, None)
+    assert [(c.source, c.start) for c in unanswered] == [
+        (p.chunk.source, p.chunk.start) for p in passages]
 
 
 def test_timings_add_up_to_total(service: QAService) -> None:

@@ -1,0 +1,61 @@
+"""Whether the evidence is strong enough to answer: a small logistic model.
+
+Three features of the chosen sentence: the best cosine among the candidates,
+the sentence's score, and the share of the question's words found around it
+(`coverage`). Word overlap only means something when the question and the text
+share a language: an English question over French text matches few words
+whether the text answers or not, so its coverage is unknown and counts as
+`COVERAGE_UNKNOWN`: what an unanswerable training question gets on average, so
+that missing evidence never speaks for answering and the language-neutral
+features (cosine, score) must carry the answer.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from index.analysis import language, stems
+from qa.features import Candidate
+
+ABSTAIN_FEATURES = ("max_cos", "best_score", "coverage")
+# Mean coverage of the chosen sentence of the 3,069 unanswerable training cases of
+# benchmarks/train_reader.py (0.597 for the answerable ones).
+COVERAGE_UNKNOWN = 0.387
+
+
+def abstain_features(question: str, candidates: list[Candidate], best: Candidate,
+                     best_score: float) -> tuple[float, float, float]:
+    """(max cosine, best sentence score, share of question words near the answer).
+
+    Args:
+        question: the question.
+        candidates: every candidate sentence read.
+        best: the chosen one.
+        best_score: its score.
+
+    Returns:
+        The features of `ABSTAIN_FEATURES`, in order.
+    """
+    near_text = best.prev_text + " " + best.text + " " + best.next_text
+    q = set(stems(question))
+    if language(question) != language(near_text):
+        coverage = COVERAGE_UNKNOWN
+    else:
+        coverage = len(q & set(stems(near_text))) / len(q) if q else 0.0
+    return max(c.cos for c in candidates), best_score, coverage
+
+
+def probability(features: tuple[float, ...], weights: tuple[float, ...]) -> float:
+    """Logistic probability of `features` (plus a bias) under `weights`.
+
+    Args:
+        features: the feature values.
+        weights: one weight per feature, then the bias.
+
+    Returns:
+        A probability in [0, 1] (the logit is clipped to +-50).
+    """
+    z = float(np.array([*features, 1.0]) @ np.array(weights))
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
