@@ -17,7 +17,11 @@ from pathlib import Path
 
 
 def measure(cmd: list[str]) -> dict[str, object]:
-    """Run `cmd`; return its exit code, wall seconds, peak RSS (MiB) and output."""
+    """Run `cmd`; return its exit code, wall and CPU seconds, peak RSS (MiB) and output.
+
+    CPU seconds (user + system, all threads) are kept beside wall seconds: on a
+    shared machine they barely move with other people's load, wall time does.
+    """
     began = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     out = proc.stdout.read() if proc.stdout else ""
@@ -25,6 +29,7 @@ def measure(cmd: list[str]) -> dict[str, object]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     return {"cmd": cmd, "returncode": proc.returncode,
             "seconds": round(time.perf_counter() - began, 3),
+            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
             "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "stdout": out}
 
 
