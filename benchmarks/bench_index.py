@@ -53,13 +53,24 @@ def floor_seconds(encode: Encode, texts: list[str], sample: int = 0) -> tuple[fl
     Returns:
         The seconds, and how many texts were actually encoded.
     """
+    wall, _, encoded = floor_times(encode, texts, sample)
+    return wall, encoded
+
+
+def floor_times(encode: Encode, texts: list[str], sample: int = 0) -> tuple[float, float, int]:
+    """Wall and CPU seconds of the model encoding `texts` (all, or a `sample` scaled up).
+
+    Returns:
+        Wall seconds, CPU seconds of this process (all threads), texts actually encoded.
+    """
     chosen = texts
     if 0 < sample < len(texts):
         chosen = random.Random(0).sample(texts, sample)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     encode(chosen)
-    took = time.perf_counter() - began
-    return took * len(texts) / max(1, len(chosen)), len(chosen)
+    took, cpu_took = time.perf_counter() - began, time.process_time() - cpu
+    scale = len(texts) / max(1, len(chosen))
+    return took * scale, cpu_took * scale, len(chosen)
 
 
 def run_ours(corpus: Path, store: Path, embedder: Any, encode: Encode,
@@ -120,8 +131,9 @@ def report_existing(store: Path, encode: Encode, runs_file: Path,
 
     runs = json.loads(runs_file.read_text())
     texts = stored_texts(store)
-    floor, encoded = floor_seconds(encode, texts, sample)
+    floor, floor_cpu, encoded = floor_times(encode, texts, sample)
     seconds = sum(float(r["seconds"]) for r in runs)
+    cpu = sum(float(r.get("cpu_seconds", 0.0)) for r in runs)
     stores = open_stores(store)
     chunks, documents = stores.docs.count("chunks"), stores.docs.count("documents")
     stores.close()
@@ -130,6 +142,8 @@ def report_existing(store: Path, encode: Encode, runs_file: Path,
             "index_runs": len(runs), "index_peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
             "index_summaries": [r["stdout"].strip() for r in runs],
             "floor_seconds": round(floor, 3), "ratio_to_floor": round(seconds / floor, 3),
+            "index_cpu_seconds": round(cpu, 3), "floor_cpu_seconds": round(floor_cpu, 3),
+            "cpu_ratio_to_floor": round(cpu / floor_cpu, 3) if cpu else None,
             "chunks_per_second": round(chunks / seconds, 2)}
 
 

@@ -100,3 +100,16 @@ def test_cold_start_of_qa_ask_with_the_real_model(corpus: Path, tmp_path: Path) 
     data = bench_cold_start.measure(store, QUESTIONS[0], 1, None)
     assert data["repeats"] == 1 and data["qa_ask_median_seconds"] > 0
     assert data["qa_ask_cpu_seconds"][0] > 0
+
+
+def test_measure_keeps_a_record_while_the_command_runs(tmp_path: Path) -> None:
+    from benchmarks import measure
+
+    out = tmp_path / "runs.json"
+    out.write_text('[{"seconds": 5.0}]\n')
+    script = f"import json, time; time.sleep(0.6); print(len(json.load(open({str(out)!r}))))"
+    record = measure.measure([sys.executable, "-c", script], out, every=0.2)
+    runs = json.loads(out.read_text())
+    assert [r.get("finished") for r in runs] == [None, True]
+    assert record["returncode"] == 0 and record["stdout"] == "2\n"
+    assert runs[1]["seconds"] >= 0.6 and runs[1]["peak_rss_mb"] > 1.0
