@@ -72,9 +72,9 @@ class SentenceReader:
         labels = LABELS.get(kind)
         if labels is None or not self.tagger.available:
             return None
-        tag = self.tagger.entities
-        return [[(a, b) for a, b, label in tag((c.source, c.start, c.end), c.text)
-                 if label in labels] for c in candidates]
+        tagged = self.tagger.entities_of([((c.source, c.start, c.end), c.text)
+                                          for c in candidates])
+        return [[(a, b) for a, b, label in found if label in labels] for found in tagged]
 
     def candidates(self, query_vector: np.ndarray, passages: list[Passage]) -> list[Candidate]:
         """The sentences of the first passages and their neighbours, each once."""

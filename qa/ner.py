@@ -84,16 +84,26 @@ class EntityTagger:
     def entities(self, key: tuple[str, int, int],
                  text: str) -> tuple[tuple[int, int, str], ...]:
         """Entities of `text`, cached under `key` (source, start, end)."""
+        return self.entities_of([(key, text)])[0]
+
+    def entities_of(self, items: list[tuple[tuple[str, int, int], str]]
+                    ) -> list[tuple[tuple[int, int, str], ...]]:
+        """Entities of several texts, those not cached yet tagged in one batch.
+
+        Args:
+            items: (key, text) pairs; the key (source, start, end) names the text.
+
+        Returns:
+            One tuple of (start, end, label) per item, offsets relative to its text.
+        """
         with self._lock:
-            found = self._cache.get(key)
-            if found is not None:
-                return found
-            nlp = self._load()
-            if nlp is None:
-                return ()
-            doc = nlp(text)
-            found = tuple((e.start_char, e.end_char, e.label_) for e in doc.ents)
-            if len(self._cache) >= self._size:
+            missing = {key: text for key, text in items if key not in self._cache}
+            nlp = self._load() if missing else None
+            if nlp is None:  # all cached, or no spaCy: nothing to tag
+                return [self._cache.get(key, ()) for key, _ in items]
+            if len(self._cache) + len(missing) > self._size:
                 self._cache.clear()
-            self._cache[key] = found
-            return found
+                missing = dict(items)
+            for key, doc in zip(missing, nlp.pipe(missing.values()), strict=True):
+                self._cache[key] = tuple((e.start_char, e.end_char, e.label_) for e in doc.ents)
+            return [self._cache[key] for key, _ in items]

@@ -21,6 +21,31 @@ def test_tagger_finds_people_and_places_and_caches() -> None:
     assert tagger.entities(("a.txt", 0, len(text)), "ignored: cached") == found
 
 
+def test_new_texts_are_tagged_in_one_batch_with_the_same_entities_as_one_by_one() -> None:
+    texts = ["Jean-Marc Droguet travaille à Marseille.", "Le parquet de Paris enquête.",
+             "Yves Charpenel préside la Fondation Scelles à Lyon."]
+    keys = [("a.txt", i, i + 1) for i in range(len(texts))]
+    one_by_one = [EntityTagger().entities(k, t) for k, t in zip(keys, texts, strict=True)]
+    tagger = EntityTagger()
+    batches: list[int] = []
+
+    class Counting:
+        def __init__(self, nlp: object) -> None:
+            self.nlp = nlp
+
+        def pipe(self, items):  # type: ignore[no-untyped-def]
+            items = list(items)
+            batches.append(len(items))
+            return self.nlp.pipe(items)  # type: ignore[attr-defined]
+
+    tagger._nlp = Counting(tagger._load())
+    assert tagger.entities_of(list(zip(keys, texts, strict=True))) == one_by_one
+    assert any(label == "PER" for found in one_by_one for _, _, label in found)
+    assert tagger.entities_of([(keys[1], "cached"), (("b.txt", 0, 1), texts[0])]) == [
+        one_by_one[1], one_by_one[0]]
+    assert batches == [3, 1]  # the second call tagged only the text not seen before
+
+
 def test_reader_keeps_only_entities_of_the_asked_kind(service) -> None:
     reader = SentenceReader(service.stores.docs)
     c = _candidate("Jean Dupont dirige l'office à Marseille.")
