@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -38,6 +39,26 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5(
     id UNINDEXED, source UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2');
 """
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _guarded(
+        method: Callable[Concatenate[DocStore, P], R]) -> Callable[Concatenate[DocStore, P], R]:
+    """`method`, with SQLite's "database disk image is malformed" (damage inside a page
+    that opening the store did not read) turned into a StoreError saying what to do."""
+    @functools.wraps(method)
+    def guarded(self: DocStore, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            name = getattr(exc, "sqlite_errorname", "")
+            if not (name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB"):
+                raise
+            raise StoreError(f"the index at {self.path.parent} is damaged ({exc}): "
+                             "run `qa index --rebuild`") from exc
+    return guarded
 
 
 class DocStore:
@@ -67,6 +88,7 @@ class DocStore:
         self._db.close()
         self._connect()
 
+    @_guarded
     def data_version(self) -> int:
         """A number that changes when another connection commits to the file."""
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])
@@ -90,6 +112,7 @@ class DocStore:
             with contextlib.suppress(sqlite3.DatabaseError):
                 self._db.execute("ROLLBACK")
 
+    @_guarded
     def _start_snapshot(self) -> None:
         self._db.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
 
@@ -105,20 +128,24 @@ class DocStore:
         self._db.execute("COMMIT")
 
     # -- meta ---------------------------------------------------------------
+    @_guarded
     def get_meta(self, key: str) -> str | None:
         """Return a recorded setting, or None."""
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
+    @_guarded
     def set_meta(self, key: str, value: str) -> None:
         """Record a setting (the model, the chunking...)."""
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     # -- documents ----------------------------------------------------------
+    @_guarded
     def document_hashes(self) -> dict[str, str]:
         """Map each stored source to its content hash."""
         return dict(self._db.execute("SELECT source, hash FROM documents").fetchall())
 
+    @_guarded
     def get_document(self, source: str) -> Document | None:
         """Return the stored document, or None when `source` is not indexed."""
         row = self._db.execute(
@@ -126,6 +153,7 @@ class DocStore:
         ).fetchone()
         return None if row is None else Document(*row)
 
+    @_guarded
     def replace_document(self, document: Document, chunks: Iterable[Chunk],
                          sentences: list[tuple[int, int]], vectors: np.ndarray) -> list[str]:
         """Store a document with its chunk spans and sentence vectors (float16).
@@ -154,6 +182,7 @@ class DocStore:
         )
         return old
 
+    @_guarded
     def delete_document(self, source: str) -> list[str]:
         """Remove a document and everything derived from it; return its chunk ids."""
         ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
@@ -162,36 +191,43 @@ class DocStore:
         return ids
 
     # -- files: what was read, to skip reading unchanged files next time ----
+    @_guarded
     def file_stats(self) -> dict[str, tuple[int, int, str]]:
         """Map each stored source to the (size, mtime_ns, encoding) recorded when it was read."""
         rows = self._db.execute("SELECT f.source, f.size, f.mtime_ns, f.encoding FROM files f"
                                 " JOIN documents d ON d.source = f.source")
         return {str(s): (int(n), int(t), str(e)) for s, n, t, e in rows}
 
+    @_guarded
     def record_files(self, stats: Iterable[tuple[str, int, int, str]]) -> None:
         """Record (source, size, mtime_ns, encoding) of files whose stored text is current."""
         self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", stats)
 
+    @_guarded
     def chunk_spans(self, source: str) -> list[tuple[str, int, int]]:
         """The chunks of `source` as (id, start, end), in text order."""
         return [(str(i), int(a), int(b)) for i, a, b in self._db.execute(
             "SELECT id, start, end FROM chunks WHERE source = ? ORDER BY start", (source,))]
 
+    @_guarded
     def known_chunks(self, ids: Iterable[str]) -> set[str]:
         """Those of `ids` that are stored chunks."""
         wanted = list(ids)
         return {r[0] for r in self._db.execute(
             f"SELECT id FROM chunks WHERE id IN ({','.join('?' * len(wanted))})", wanted)}
 
+    @_guarded
     def chunk_ids(self) -> set[str]:
         """Every stored chunk id."""
         return {r[0] for r in self._db.execute("SELECT id FROM chunks")}
 
+    @_guarded
     def sources_of_chunks(self, ids: set[str]) -> set[str]:
         """The sources that own any of the chunk `ids`."""
         rows = self._db.execute("SELECT id, source FROM chunks").fetchall()
         return {source for cid, source in rows if cid in ids}
 
+    @_guarded
     def count(self, table: str) -> int:
         """Number of rows of `documents`, `chunks` or `sentences`."""
         if table not in {"documents", "chunks", "sentences"}:
@@ -211,6 +247,7 @@ class DocStore:
                 self._db.executemany("INSERT INTO lexical VALUES (?, ?, ?)",
                                      [(i, s, analyze(t)) for i, s, t in rows])
 
+    @_guarded
     def lexical_search(self, question: str, k: int) -> list[tuple[Chunk, float]]:
         """BM25 search of the chunks for the words of `question`, best first."""
         query = match_query(question)
@@ -224,6 +261,7 @@ class DocStore:
         return [(Chunk(i, s, a, b, t), float(score)) for i, s, a, b, t, score in rows]
 
     # -- sentences ----------------------------------------------------------
+    @_guarded
     def sentences_between(
         self, source: str, start: int, end: int
     ) -> tuple[list[tuple[int, int]], np.ndarray]:
@@ -237,26 +275,3 @@ class DocStore:
             return spans, np.zeros((0, 0), dtype=np.float32)
         vectors = np.stack([np.frombuffer(v, dtype=np.float16) for _, _, v in rows])
         return spans, vectors.astype(np.float32)
-
-
-def _guarded(method: Callable[..., object]) -> Callable[..., object]:
-    """`method`, with SQLite's "database disk image is malformed" (damage inside a page
-    that opening the store did not read) turned into a StoreError saying what to do."""
-    @functools.wraps(method)
-    def guarded(self: DocStore, *args: object, **kwargs: object) -> object:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as exc:
-            name = getattr(exc, "sqlite_errorname", "")
-            if not (name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB"):
-                raise
-            raise StoreError(f"the index at {self.path.parent} is damaged ({exc}): "
-                             "run `qa index --rebuild`") from exc
-    return guarded
-
-
-for _name in ("get_meta", "set_meta", "document_hashes", "get_document", "replace_document",
-              "delete_document", "file_stats", "record_files", "chunk_spans", "chunk_ids",
-              "sources_of_chunks", "count", "lexical_search", "sentences_between",
-              "data_version", "known_chunks", "_start_snapshot"):
-    setattr(DocStore, _name, _guarded(getattr(DocStore, _name)))
