@@ -45,6 +45,30 @@ def writing(root: Path) -> Iterator[None]:
 
 
 @contextmanager
+def _lock_file(root: Path) -> Iterator[int | None]:
+    """The store's lock file, open; None when it cannot be (no folder, or a read-only one:
+    nobody is writing it)."""
+    try:
+        fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield None
+        return
+    try:
+        yield fd
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _shared_now(fd: int) -> bool:
+    """Take a shared lock on `fd` if no writer holds it; return whether it was taken."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+@contextmanager
 def try_reading(root: Path) -> Iterator[bool]:
     """Yield True while holding a shared lock on the store, False when a writer holds it.
 
@@ -54,20 +78,8 @@ def try_reading(root: Path) -> Iterator[bool]:
     Returns:
         A context yielding whether the store may be reopened now.
     """
-    try:
-        fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:  # a read-only store: nobody can be writing it
-        yield True
-        return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
+    with _lock_file(root) as fd:
+        yield fd is None or _shared_now(fd)
 
 
 @contextmanager
@@ -78,17 +90,8 @@ def opening(root: Path, on_wait: Callable[[], None]) -> Iterator[None]:
         root: the store folder (when missing, nothing to wait for: opening says so).
         on_wait: called once, before waiting, when a writer holds the store.
     """
-    try:
-        fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:  # no store folder, or a read-only one: nobody is writing it
-        yield
-        return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with _lock_file(root) as fd:
+        if fd is not None and not _shared_now(fd):
             on_wait()
             fcntl.flock(fd, fcntl.LOCK_SH)
         yield
-    finally:
-        os.close(fd)
