@@ -82,6 +82,20 @@ def aside(root: Path, kind: str) -> Path:
     return root.with_name(f".{root.name}.{kind}")
 
 
+def remove_tree(path: Path) -> None:
+    """Delete the folder `path`, when another process deletes parts of it at the same time.
+
+    A serving process's `recover` and `qa index --rebuild` can both remove a
+    leftover `.old` folder; entries already gone are fine, any other error raises.
+    """
+    def already_gone(_func: object, _name: str, exc_info: tuple[type, BaseException, object]
+                     ) -> None:
+        if not isinstance(exc_info[1], FileNotFoundError):
+            raise exc_info[1]
+
+    shutil.rmtree(path, onerror=already_gone)
+
+
 def recover(root: Path) -> None:
     """Repair what a `--rebuild` killed during its final swap left behind.
 
@@ -92,7 +106,7 @@ def recover(root: Path) -> None:
     if not old.exists():
         return
     if root.exists():
-        shutil.rmtree(old, ignore_errors=True)
+        remove_tree(old)
     else:
         old.rename(root)
 

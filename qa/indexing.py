@@ -12,7 +12,7 @@ from index.corpus import read_corpus
 from index.documents import MIB
 from index.embedding import Embedder
 from index.errors import CorpusError, StoreError
-from index.layout import IndexStores, aside, index_exists, open_stores, recover
+from index.layout import IndexStores, aside, index_exists, open_stores, recover, remove_tree
 from index.live import writing
 from qa.config import Settings
 
@@ -25,7 +25,7 @@ def _swap(new: Path, root: Path) -> None:
     """
     old = aside(root, "old")
     if old.exists():
-        shutil.rmtree(old)
+        remove_tree(old)  # a serving process's `recover` may be deleting it too
     for attempt in range(3):
         if root.exists():
             root.rename(old)
@@ -36,7 +36,7 @@ def _swap(new: Path, root: Path) -> None:
             if attempt == 2 or not root.exists():
                 raise
     if old.exists():
-        shutil.rmtree(old)
+        remove_tree(old)
 
 
 def _discard(folder: Path, url: str | None) -> None:

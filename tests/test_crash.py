@@ -220,3 +220,23 @@ def test_a_reader_recovering_during_the_swap_does_not_break_the_rebuild(
     monkeypatch.undo()
     assert raced and state(store) == clean_states["v2"]
     assert_no_leftovers(store)
+
+
+def test_a_reader_deleting_the_old_index_during_the_swap_does_not_break_the_rebuild(
+        tmp_path, clean, clean_states, monkeypatch) -> None:
+    corpus, store = start_from(tmp_path, clean, "v1")
+    unlink = os.unlink
+    raced = []
+
+    def reader_first(path, *args, **kwargs):  # shutil.rmtree removes files one by one
+        if not raced and aside(store, "old").exists() and store.exists():
+            raced.append(path)
+            assert index_exists(store)  # a `qa ask` right now deletes the leftover `.old`
+            assert not aside(store, "old").exists()
+        return unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", reader_first)
+    run_index(settings_for(corpus, store), FakeEmbedder(), rebuild=True)
+    monkeypatch.undo()
+    assert raced and state(store) == clean_states["v2"]
+    assert_no_leftovers(store)
