@@ -6,6 +6,10 @@
 is (opening an embedded Chroma replays and persists its log, which must not
 race a writer). A process that starts while a writer is busy waits for it
 (`opening`). `identity` tells whether `--rebuild` swapped the folder.
+
+The lock is a file beside the folder (`store` -> `store.lock`), not inside it:
+`--rebuild` renames folders while it holds the lock, and a lock file inside
+would move away with the old folder, leaving readers a fresh, unlocked one.
 """
 
 from __future__ import annotations
@@ -16,7 +20,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-LOCK_FILE = "write.lock"
+LOCK_SUFFIX = ".lock"
+
+
+def lock_path(root: Path) -> Path:
+    """The lock file of the store folder `root`: beside it, so it survives renames."""
+    return root.with_name(root.name + LOCK_SUFFIX)
 
 
 def identity(path: Path) -> tuple[int, int] | None:
@@ -33,10 +42,10 @@ def writing(root: Path) -> Iterator[None]:
     """Hold the store's write lock (waiting for readers that are reopening it).
 
     Args:
-        root: the store folder; created when missing.
+        root: the store folder (its parent is created when missing).
     """
-    root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path(root), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -46,10 +55,10 @@ def writing(root: Path) -> Iterator[None]:
 
 @contextmanager
 def _lock_file(root: Path) -> Iterator[int | None]:
-    """The store's lock file, open; None when it cannot be (no folder, or a read-only one:
-    nobody is writing it)."""
+    """The store's lock file, open; None when it cannot be (no parent folder, or a
+    read-only one: nobody is writing there)."""
     try:
-        fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(lock_path(root), os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:
         yield None
         return

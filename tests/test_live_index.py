@@ -209,3 +209,24 @@ def test_a_service_started_with_no_writer_does_not_wait(settings, fake_embedder)
     service = QAService.open(settings, fake_embedder,
                              on_wait=lambda: pytest.fail("waited with no writer"))
     service.close()
+
+
+def test_readers_see_the_lock_while_a_rebuild_swaps_the_folders(settings, fake_embedder,
+                                                               monkeypatch) -> None:
+    """The lock lives beside the store folder, so renaming the folder does not release it."""
+    run_index(settings, fake_embedder)
+    rename = Path.rename
+    free_during: list[bool] = []
+
+    def rename_and_ask(self: Path, target: Path) -> Path:
+        moved = rename(self, target)
+        with try_reading(settings.store) as free:
+            free_during.append(free)
+        return moved
+
+    monkeypatch.setattr(Path, "rename", rename_and_ask)
+    run_index(settings, fake_embedder, rebuild=True)
+    monkeypatch.undo()
+    assert free_during == [False, False]  # after `store -> .old`, and after `.rebuild -> store`
+    with try_reading(settings.store) as free:
+        assert free is True
