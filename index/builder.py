@@ -4,7 +4,8 @@ Only what changed is embedded again: documents are compared by content hash,
 and a changed document reuses the vectors of its previous version, or of a
 stored document with the same content (a renamed file), text by text.
 Chroma is written before SQLite, and leftovers of an interrupted run are
-reconciled at the next start, so the two stores always end up agreeing.
+reconciled at the next start, so the two stores always end up agreeing. Last,
+the named entities of sentences not tagged yet are tagged (`index.entities`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from index.chunking import Chunk, Chunker
 from index.corpus import FileStat
 from index.documents import Document, ProgressFactory, Skipped
 from index.embedding import Embedder
+from index.entities import tag_documents
 from index.errors import StoreError
 from index.layout import IndexStores
+from index.ner import MODEL, Entities, EntityTagger
 from index.reuse import Reusable, donors, gather
 from index.segment import split_sentences
 
@@ -45,6 +48,10 @@ class IndexSummary:
     chunks: int = 0
     embedded: int = 0
     reused: int = 0
+    tagged: int = 0  # sentence texts tagged by spaCy for their entities
+    tagged_reused: int = 0  # sentences whose entities were known from a previous version
+    tagging_seconds: float = 0.0
+    untagged: bool = False  # spaCy cannot load: no entities stored
     seconds: float = 0.0
     decoded: dict[str, list[str]] = field(default_factory=dict)  # encoding -> sources
 
@@ -54,8 +61,10 @@ class IndexSummary:
                 f"{self.removed} removed, {self.unchanged} unchanged, "
                 f"{len(self.skipped)} skipped; {self.chunks} chunks; "
                 f"{self.embedded} texts embedded, {self.reused} vectors reused; "
-                f"{self.seconds:.1f} s")
-        return ([head] + [f"  skipped {s.source}: {s.reason}" for s in self.skipped]
+                f"{self.tagged} sentences tagged; {self.seconds:.1f} s")
+        missing = [f"  entities not tagged: spaCy or its model {MODEL} cannot be loaded"]
+        return ([head] + missing * self.untagged
+                + [f"  skipped {s.source}: {s.reason}" for s in self.skipped]
                 + [f"  decoded as {encoding}: {', '.join(sources)}"
                    for encoding, sources in sorted(self.decoded.items())])
 
@@ -117,13 +126,17 @@ class IndexBuilder:
         chunker: chunking settings; recorded in the store too.
         progress: `progress(total, label)` returns a callback taking a count
             of items done; the CLI passes a progress bar.
+        tagger: spaCy, for the entities of sentences (loaded only when some
+            sentence needs tagging).
     """
 
     def __init__(self, embedder: Embedder, chunker: Chunker,
-                 progress: ProgressFactory | None = None) -> None:
+                 progress: ProgressFactory | None = None,
+                 tagger: EntityTagger | None = None) -> None:
         self.embedder = embedder
         self.chunker = chunker
         self.progress = progress or _no_progress
+        self.tagger = tagger or EntityTagger()
 
     def settings(self) -> dict[str, str]:
         """What the store must have been built with to be updated in place."""
@@ -162,7 +175,8 @@ class IndexBuilder:
         if changed or gone:
             stores.docs.set_meta(_WRITING, "1")  # before the first write to Chroma
         # Write the new versions before removing anything: a rename reuses the old vectors.
-        self._embed_and_write(self._prepare(changed, stored, stores, summary), stores)
+        known: dict[str, Entities] = {}  # entities of the changed documents' donors
+        self._embed_and_write(self._prepare(changed, stored, stores, summary, known), stores)
         self._remove(gone, stores, summary)
         for key, value in self.settings().items():
             stores.docs.set_meta(key, value)
@@ -172,12 +186,24 @@ class IndexBuilder:
             with stores.docs.transaction():
                 stores.docs.record_files(
                     (s, f.size, f.mtime_ns, f.encoding) for s, f in stats.items())
+        self._tag(stores, summary, known)
         summary.chunks = stores.docs.count("chunks")
         summary.seconds = time.perf_counter() - began
         return summary
 
+    def _tag(self, stores: IndexStores, summary: IndexSummary,
+             known: dict[str, Entities]) -> None:
+        """Tag the entities of every sentence not tagged yet (new, changed, or a store
+        indexed before entities were stored); vectors are not touched."""
+        began = time.perf_counter()
+        tagged = tag_documents(stores.docs, self.tagger, self.progress, known)
+        summary.tagged, summary.tagged_reused = tagged.sentences, tagged.reused
+        summary.untagged = tagged.unavailable
+        summary.tagging_seconds = time.perf_counter() - began
+
     def _prepare(self, documents: list[Document], stored: dict[str, str],
-                 stores: IndexStores, summary: IndexSummary) -> list[_Pending]:
+                 stores: IndexStores, summary: IndexSummary,
+                 known: dict[str, Entities]) -> list[_Pending]:
         by_hash: dict[str, list[str]] = {}
         for source, digest in stored.items():
             by_hash.setdefault(digest, []).append(source)
@@ -186,6 +212,7 @@ class IndexBuilder:
         for document in documents:
             found = donors(document, stored, by_hash)
             reusable = gather(found, stores) if found else Reusable()
+            known.update(reusable.entities)
             chunks = self.chunker.split(document)
             sentences = split_sentences(document.text)
             vectors: list[np.ndarray | None] = [reusable.chunks.get(c.text) for c in chunks]

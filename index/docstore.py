@@ -1,16 +1,17 @@
 """The document store: texts, chunk spans and sentence vectors, in SQLite.
 
 Citations quote `documents.text`, so it is kept exactly as decoded. Sentence
-vectors are computed at index time so that choosing the answer sentence costs
-no model call at query time. The only module that talks SQL.
+vectors and named entities are computed at index time so that choosing the
+answer sentence costs no model call at query time. The only module that talks SQL.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
@@ -21,6 +22,7 @@ from index.chunking import Chunk
 from index.documents import Document
 from index.errors import StoreError
 from index.lexical import analyze, match_query
+from index.ner import Entities
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,6 +38,8 @@ CREATE TABLE IF NOT EXISTS sentences (
 CREATE TABLE IF NOT EXISTS files (
     source TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     encoding TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entities (
+    source TEXT PRIMARY KEY, hash TEXT NOT NULL, spans TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5(
     id UNINDEXED, source UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2');
 """
@@ -186,7 +190,7 @@ class DocStore:
     def delete_document(self, source: str) -> list[str]:
         """Remove a document and everything derived from it; return its chunk ids."""
         ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
-        for table in ("documents", "chunks", "sentences", "lexical", "files"):
+        for table in ("documents", "chunks", "sentences", "lexical", "files", "entities"):
             self._db.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
         return ids
 
@@ -275,3 +279,57 @@ class DocStore:
             return spans, np.zeros((0, 0), dtype=np.float32)
         vectors = np.stack([np.frombuffer(v, dtype=np.float16) for _, _, v in rows])
         return spans, vectors.astype(np.float32)
+
+    @_guarded
+    def sentence_spans(self, source: str) -> list[tuple[int, int]]:
+        """The sentences of `source` as (start, end), in text order."""
+        return [(int(a), int(b)) for a, b in self._db.execute(
+            "SELECT start, end FROM sentences WHERE source = ? ORDER BY start", (source,))]
+
+    # -- entities of sentences (index.entities), for one version of a document ---
+    @_guarded
+    def stored_entities(self, source: str) -> dict[int, Entities] | None:
+        """Entities of the sentences of `source` by sentence start (offsets relative to
+        the sentence; a sentence without any is absent), or None when the document's
+        current text was not tagged."""
+        row = self._db.execute(
+            "SELECT e.spans FROM entities e JOIN documents d ON d.source = e.source"
+            " AND d.hash = e.hash WHERE e.source = ?", (source,)).fetchone()
+        if row is None:
+            return None
+        found: dict[int, list[tuple[int, int, str]]] = {}
+        for start, a, b, label in json.loads(row[0]):
+            found.setdefault(int(start), []).append((int(a), int(b), str(label)))
+        return {start: tuple(spans) for start, spans in found.items()}
+
+    @_guarded
+    def store_entities(self, source: str, digest: str,
+                       entities: Mapping[int, Entities]) -> None:
+        """Record the entities of each sentence of `source` (by sentence start), tagged
+        from the text whose content hash is `digest`."""
+        spans = [[start, a, b, label] for start, found in sorted(entities.items())
+                 for a, b, label in found]
+        self._db.execute("INSERT OR REPLACE INTO entities VALUES (?, ?, ?)", (
+            source, digest, json.dumps(spans, ensure_ascii=False, separators=(",", ":"))))
+
+    @_guarded
+    def untagged_documents(self) -> list[tuple[str, str, int]]:
+        """(source, content hash, sentence count) of the documents whose current text
+        has no stored entities, by source."""
+        rows = self._db.execute(
+            "SELECT d.source, d.hash, (SELECT COUNT(*) FROM sentences s WHERE s.source = d.source)"
+            " FROM documents d LEFT JOIN entities e ON e.source = d.source AND e.hash = d.hash"
+            " WHERE e.source IS NULL ORDER BY d.source")
+        return [(str(s), str(h), int(n)) for s, h, n in rows]
+
+    @_guarded
+    def all_tagged(self) -> bool:
+        """True when every document's current text has stored entities."""
+        return self._db.execute(
+            "SELECT 1 FROM documents d WHERE NOT EXISTS (SELECT 1 FROM entities e"
+            " WHERE e.source = d.source AND e.hash = d.hash) LIMIT 1").fetchone() is None
+
+    @_guarded
+    def clear_entities(self) -> None:
+        """Forget every stored entity (tagged by another model)."""
+        self._db.execute("DELETE FROM entities")

@@ -2,7 +2,8 @@
 
 A renamed or copied file has the same content hash as a stored document; an
 edited file has its own previous version. Their chunk and sentence vectors are
-looked up by exact text, so only text that is new gets embedded again.
+looked up by exact text, so only text that is new gets embedded again; the
+entities of their sentences likewise, so only new sentences get tagged.
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ import numpy as np
 
 from index.documents import Document
 from index.layout import IndexStores
+from index.ner import Entities
 
 
 @dataclass
 class Reusable:
-    """Vectors of stored texts, by exact text: chunks and sentences apart."""
+    """Vectors of stored texts, by exact text: chunks and sentences apart; and the
+    stored entities of sentences, by sentence text."""
 
     chunks: dict[str, np.ndarray] = field(default_factory=dict)
     sentences: dict[str, np.ndarray] = field(default_factory=dict)
+    entities: dict[str, Entities] = field(default_factory=dict)
 
 
 def donors(document: Document, stored: dict[str, str], by_hash: dict[str, list[str]]
@@ -32,7 +36,8 @@ def donors(document: Document, stored: dict[str, str], by_hash: dict[str, list[s
 
 
 def gather(sources: list[str], stores: IndexStores) -> Reusable:
-    """Read the chunk vectors (vector store) and sentence vectors (SQLite) of `sources`.
+    """Read the chunk vectors (vector store), sentence vectors and entities (SQLite) of
+    `sources`.
 
     Args:
         sources: stored sources, e.g. from `donors`.
@@ -55,4 +60,8 @@ def gather(sources: list[str], stores: IndexStores) -> Reusable:
         sentence_spans, sentence_vectors = stores.docs.sentences_between(source, 0, len(text))
         for (start, end), vector in zip(sentence_spans, sentence_vectors, strict=True):
             reusable.sentences.setdefault(text[start:end], vector)
+        entities = stores.docs.stored_entities(source)
+        if entities is not None:
+            for start, end in sentence_spans:
+                reusable.entities.setdefault(text[start:end], entities.get(start, ()))
     return reusable

@@ -17,10 +17,11 @@ import numpy as np
 
 from index.analysis import stems
 from index.docstore import DocStore
+from index.ner import EntityTagger
 from qa import reader_model
 from qa.abstain import ABSTAIN_FEATURES, abstain_features, probability
 from qa.features import ANAPHOR, FEATURES, Candidate, feature_matrix
-from qa.ner import LABELS, EntityTagger
+from qa.ner import LABELS, candidate_entities
 from qa.question import answer_spans, question_type
 from qa.types import Passage, Span
 
@@ -68,13 +69,14 @@ class SentenceReader:
 
     def entities(self, kind: str,
                  candidates: list[Candidate]) -> list[list[tuple[int, int]]] | None:
-        """Named-entity spans of each candidate fitting `kind`; None without a tagger."""
+        """Named-entity spans of each candidate fitting `kind` (stored at index time, or
+        tagged now); None for other kinds, or when untagged and spaCy cannot load."""
         labels = LABELS.get(kind)
-        if labels is None or not self.tagger.available:
+        found = None if labels is None else candidate_entities(self.docs, self.tagger,
+                                                               candidates)
+        if labels is None or found is None:
             return None
-        tagged = self.tagger.entities_of([((c.source, c.start, c.end), c.text)
-                                          for c in candidates])
-        return [[(a, b) for a, b, label in found if label in labels] for found in tagged]
+        return [[(a, b) for a, b, label in spans if label in labels] for spans in found]
 
     def candidates(self, query_vector: np.ndarray, passages: list[Passage]) -> list[Candidate]:
         """The sentences of the first passages and their neighbours, each once."""

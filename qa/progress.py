@@ -20,7 +20,7 @@ class Bars:
         self._bars: list[tqdm] = []
 
     def __call__(self, total: int, label: str) -> Callable[[int], None]:
-        unit = "text" if label == "embedding" else "file"
+        unit = {"embedding": "text", "tagging": "sentence"}.get(label, "file")
         bar = tqdm(total=total, desc=label, unit=unit, disable=self.disabled,
                    file=sys.stderr, dynamic_ncols=True)
         self._bars.append(bar)

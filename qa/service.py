@@ -99,9 +99,11 @@ class QAService:
     def prepare(self, question: str, without_torch: bool = False) -> None:
         """Start loading, in the background, what answering `question` will need.
 
-        Questions asking for a name or a place (who, where, which) need spaCy,
+        Questions asking for a name or a place (who, where, which) need the
+        entities of sentences: stored at index time, or else tagged by spaCy,
         which takes seconds to load: a one-shot caller overlaps that with the
-        rest of its start-up. Other questions never load it.
+        rest of its start-up. Other questions, and stores whose documents all
+        have their entities, never load it.
 
         Args:
             question: the question about to be asked.
@@ -109,7 +111,7 @@ class QAService:
                 runs in a worker process): spaCy loads without it.
         """
         text, _ = clean_question(question, self.settings.max_question_chars)
-        if question_type(text) in LABELS:
+        if question_type(text) in LABELS and not self.stores.docs.all_tagged():
             self.reader.tagger.preload(without_torch)
 
     def close(self) -> None:

@@ -8,12 +8,13 @@ n-th time it reaches <point>:
     docs.replace    inside a SQLite transaction, after a document's rows (not committed)
     docs.commit     right after a SQLite transaction commits (stale vectors still in Chroma)
     vectors.delete  just before vectors are deleted from Chroma
+    entities.store  inside a SQLite transaction, after a document's entities (not committed)
     swap.old        during `--rebuild`'s swap, the old index moved aside, the new one not in
     swap.new        the new index moved in, the old one not deleted yet
     swap.rmtree     half-way through deleting the old index
 
-`QA_TEST_GROUP=<n>` sets how many texts the builder embeds and writes per group, so a
-small corpus goes through many checkpoints.
+`QA_TEST_GROUP=<n>` sets how many texts the builder embeds and writes per group, and how
+many sentences it tags for entities per commit, so a small corpus goes through many checkpoints.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import index.builder
+import index.entities
 import qa.indexing
 import qa.service
 from index.docstore import DocStore
@@ -74,6 +76,8 @@ def _install() -> None:
     DocStore.transaction = committed  # type: ignore[method-assign,assignment]
     DocStore.replace_document = _after(  # type: ignore[method-assign]
         "docs.replace", DocStore.replace_document)
+    DocStore.store_entities = _after(  # type: ignore[method-assign]
+        "entities.store", DocStore.store_entities)
     rename, rmtree = Path.rename, shutil.rmtree
 
     def rename_then(self: Path, target: Any) -> Any:
@@ -97,6 +101,7 @@ def _install() -> None:
     qa.service.make_embedder = lambda settings: FakeEmbedder()  # type: ignore[assignment]
     if os.environ.get("QA_TEST_GROUP"):
         index.builder._GROUP_TEXTS = int(os.environ["QA_TEST_GROUP"])
+        index.entities.BATCH_SENTENCES = int(os.environ["QA_TEST_GROUP"])
 
 
 if __name__ == "__main__":

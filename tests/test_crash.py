@@ -83,10 +83,12 @@ def state(store: Path) -> dict[str, object]:
     db = sqlite3.connect(store / DOCS_FILE)
     try:
         rows = {table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
-                for table in ("documents", "chunks", "sentences", "lexical", "files")}
+                for table in ("documents", "chunks", "sentences", "lexical", "files",
+                              "entities")}
     finally:
         db.close()
     assert [r[0] for r in rows["files"]] == [r[0] for r in rows["documents"]]  # all recorded
+    assert [r[:2] for r in rows["entities"]] == [r[:1] + r[4:] for r in rows["documents"]]
     lexical_ids = [r[0] for r in rows["lexical"]]
     assert sorted(lexical_ids) == sorted(ids)  # one lexical row per chunk, no duplicate
     by_id = {cid: (source, start, end) for cid, source, start, end in rows["chunks"]}
@@ -240,3 +242,26 @@ def test_a_reader_deleting_the_old_index_during_the_swap_does_not_break_the_rebu
     monkeypatch.undo()
     assert raced and state(store) == clean_states["v2"]
     assert_no_leftovers(store)
+
+
+@pytest.mark.parametrize("kill_at", [
+    "entities.store:2",  # the first batch of entities half-written inside its transaction
+    "docs.commit:3",  # two batches committed, the others not tagged yet
+])
+def test_killed_backfill_of_entities_then_rerun_equals_a_clean_build(
+        tmp_path, clean, clean_states, kill_at) -> None:
+    """A store built before entities were stored: `qa index` tags every sentence in
+    batches (the vectors untouched); killed half-way, the next run finishes the job."""
+    corpus, store = start_from(tmp_path, clean, "v2")
+    db = sqlite3.connect(store / DOCS_FILE)
+    db.execute("DROP TABLE entities")
+    db.execute("DELETE FROM meta WHERE key = 'entities'")
+    db.commit()
+    db.close()
+    killed_qa_index(corpus, store, kill_at)
+    db = sqlite3.connect(store / DOCS_FILE)
+    done = db.execute("SELECT COUNT(*) FROM entities").fetchone()[0]
+    db.close()
+    assert 0 < done < len(V2) if kill_at.startswith("docs") else done == 0
+    run_index(settings_for(corpus, store), FakeEmbedder())
+    assert state(store) == clean_states["v2"]

@@ -2,9 +2,9 @@ import json
 import subprocess
 import sys
 
+from index.ner import EntityTagger
 from qa.extract import SentenceReader
 from qa.features import Candidate
-from qa.ner import EntityTagger
 
 
 def _candidate(text: str) -> Candidate:
@@ -65,7 +65,7 @@ def test_preloading_without_torch_finds_the_same_entities() -> None:
     text = "Jean-Marc Droguet, patron de l'OCRTEH, travaille à Marseille depuis 2019."
     script = (
         "import json, sys\n"
-        "from qa.ner import EntityTagger\n"
+        "from index.ner import EntityTagger\n"
         "t = EntityTagger()\n"
         "t.preload(without_torch=True)\n"
         f"found = t.entities(('a', 0, 1), {text!r})\n"

