@@ -4,7 +4,9 @@
 
 For each question: the raw model encoding of the question alone, then the whole
 answer (ours: `QAService.ask`; peer: encode + top-5 from chromadb), one after
-the other so that both see the same machine load. Needs the index built by
+the other so that both see the same machine load. Wall times, and the CPU time
+of this process (all threads) for each, which waiting for a busy machine's
+cores does not inflate. Needs the index built by
 `bench_index` (or `qa index`) first. Writes
 `benchmarks/results/query-<pipeline>-<size>.json`.
 """
@@ -38,13 +40,17 @@ def time_pairs(questions: list[str], raw: Callable[[str], Any], whole: Callable[
         whole(q)
     raw_ms: list[float] = []
     whole_ms: list[float] = []
+    raw_cpu: list[float] = []
+    whole_cpu: list[float] = []
     for q in questions:
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         raw(q)
-        middle = time.perf_counter()
+        middle, middle_cpu = time.perf_counter(), time.process_time()
         whole(q)
         raw_ms.append((middle - began) * 1000)
         whole_ms.append((time.perf_counter() - middle) * 1000)
+        raw_cpu.append((middle_cpu - began_cpu) * 1000)
+        whole_cpu.append((time.process_time() - middle_cpu) * 1000)
     p50, p95, raw50 = percentile(whole_ms, 50), percentile(whole_ms, 95), percentile(raw_ms, 50)
     return {"queries": len(questions), "p50_ms": round(p50, 2), "p95_ms": round(p95, 2),
             "mean_ms": round(sum(whole_ms) / len(whole_ms), 2),
@@ -53,7 +59,11 @@ def time_pairs(questions: list[str], raw: Callable[[str], Any], whole: Callable[
             "p50_over_raw_p50": round(p50 / raw50, 3), "p95_over_p50": round(p95 / p50, 3),
             "target_p50_ms": round(1.5 * raw50 + 10, 2),
             "overhead_p50_ms": round(median([w - r for w, r in zip(whole_ms, raw_ms,
-                                                                  strict=True)]), 2)}
+                                                                  strict=True)]), 2),
+            "cpu_p50_ms": round(percentile(whole_cpu, 50), 2),
+            "raw_encode_cpu_p50_ms": round(percentile(raw_cpu, 50), 2),
+            "cpu_overhead_p50_ms": round(median([w - r for w, r in zip(whole_cpu, raw_cpu,
+                                                                      strict=True)]), 2)}
 
 
 def run_ours(store: Path, embedder: Any, asked: list[str]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from index.ner import Entities, EntityTagger, signature
 
 META_KEY = "entities"  # the model and spaCy version the stored entities come from
 BATCH_SENTENCES = 1024  # sentences tagged, then committed, together
+REMEMBERED = 200_000  # sentence texts whose entities one run remembers (repeated text)
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Tagged:
     Attributes:
         sentences: sentence texts tagged by spaCy.
         reused: sentences not given to spaCy: their text was tagged before (the
-            previous version of the document) or elsewhere in the same batch.
+            previous version of the document) or earlier in the same run.
         unavailable: spaCy or its model is not installed: nothing was tagged.
     """
 
@@ -63,6 +64,7 @@ def tag_documents(docs: DocStore, tagger: EntityTagger, progress: ProgressFactor
             docs.clear_entities()
             docs.set_meta(META_KEY, installed)
         known = {}
+    remembered = dict(known or {})  # grows with what this run tags: repeated text once
     todo = docs.untagged_documents()
     if not todo:
         return Tagged()
@@ -75,7 +77,7 @@ def tag_documents(docs: DocStore, tagger: EntityTagger, progress: ProgressFactor
         size += count
         if size < BATCH_SENTENCES and i + 1 < len(todo):
             continue
-        done = _tag_batch(docs, tagger, batch, known or {}, tick)
+        done = _tag_batch(docs, tagger, batch, remembered, tick)
         if done is None:
             return Tagged(tagged, reused, unavailable=True)
         tagged, reused = tagged + done[0], reused + done[1]
@@ -84,9 +86,10 @@ def tag_documents(docs: DocStore, tagger: EntityTagger, progress: ProgressFactor
 
 
 def _tag_batch(docs: DocStore, tagger: EntityTagger, batch: list[tuple[str, str]],
-               known: Mapping[str, Entities], tick: Callable[[int], None]
+               known: dict[str, Entities], tick: Callable[[int], None]
                ) -> tuple[int, int] | None:
-    """Tag and store the documents of `batch` in one transaction.
+    """Tag and store the documents of `batch` in one transaction; remember in `known`
+    what was tagged (up to `REMEMBERED` texts).
 
     Returns:
         (sentences tagged, sentences reused), or None when spaCy cannot load.
@@ -102,6 +105,8 @@ def _tag_batch(docs: DocStore, tagger: EntityTagger, batch: list[tuple[str, str]
     if found is None:
         return None
     by_text = dict(zip(new, found, strict=True))
+    if len(known) < REMEMBERED:
+        known.update(by_text)
     tick(len(sentences) - len(new))  # the sentences not given to spaCy
     rows: dict[tuple[str, str], dict[int, Entities]] = {key: {} for key in batch}
     for source, digest, start, text in sentences:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import index.entities
 import index.ner
 from index.entities import META_KEY
 from index.layout import DOCS_FILE, open_stores
@@ -291,3 +292,14 @@ def test_a_fresh_embedder_is_not_needed_for_a_backfill(settings, fake_embedder) 
     idle = FakeEmbedder()
     summary = run_index(settings, idle)
     assert idle.calls == 0 and summary.tagged == 11
+
+
+def test_a_sentence_repeated_across_batches_is_tagged_once(settings, fake_embedder, corpus,
+                                                           monkeypatch) -> None:
+    monkeypatch.setattr(index.entities, "BATCH_SENTENCES", 1)  # one document per batch
+    (corpus / "zeta.txt").write_text((corpus / "alpha.txt").read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+    summary = run_index(settings, fake_embedder)
+    assert (summary.tagged, summary.tagged_reused) == (11, 5)  # zeta.txt: alpha's 5 sentences
+    found = stored(settings)
+    assert found["zeta.txt"] == found["alpha.txt"] is not None
