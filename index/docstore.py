@@ -210,11 +210,14 @@ class DocStore:
             "SELECT id, start, end FROM chunks WHERE source = ? ORDER BY start", (source,))]
 
     @_guarded
-    def known_chunks(self, ids: Iterable[str]) -> set[str]:
-        """Those of `ids` that are stored chunks."""
+    def chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
+        """The stored chunks among `ids`, by id (unknown ids are left out)."""
         wanted = list(ids)
-        return {r[0] for r in self._db.execute(
-            f"SELECT id FROM chunks WHERE id IN ({','.join('?' * len(wanted))})", wanted)}
+        rows = self._db.execute(
+            "SELECT c.id, c.source, c.start, c.end, substr(d.text, c.start + 1, c.end - c.start)"
+            " FROM chunks c JOIN documents d ON d.source = c.source"
+            f" WHERE c.id IN ({','.join('?' * len(wanted))})", wanted).fetchall()
+        return {i: Chunk(i, s, a, b, t) for i, s, a, b, t in rows}
 
     @_guarded
     def chunk_ids(self) -> set[str]:

@@ -167,8 +167,9 @@ class VectorStore:
         """Every stored chunk id."""
         return set(self._collection.get(include=[])["ids"])
 
-    def search(self, vector: np.ndarray, k: int) -> list[Hit]:
-        """The `k` chunks nearest to `vector`, best first, equal scores by id.
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ids of the `k` chunks nearest to `vector` with their cosines, best first,
+        equal scores by id.
 
         Chroma's HNSW search is approximate, and an embedded store rebuilds the
         graph of its unsaved vectors (all of them below 1,000) on several threads
@@ -187,15 +188,21 @@ class VectorStore:
         found = self._collection.query(query_embeddings=[vector.tolist()], n_results=breadth,
                                        include=["distances"])
         nearest = sorted(zip(found["distances"][0], found["ids"][0], strict=True))[:k]
-        got = self._collection.get(ids=[cid for _, cid in nearest],
+        return [(cid, 1.0 - float(dist)) for dist, cid in nearest]
+
+    def search(self, vector: np.ndarray, k: int) -> list[Hit]:
+        """The `k` chunks nearest to `vector`, best first, with their text from Chroma
+        (see `nearest`)."""
+        nearest = self.nearest(vector, k)
+        got = self._collection.get(ids=[cid for cid, _ in nearest],
                                    include=["documents", "metadatas"])
         rows = dict(zip(got["ids"], zip(got["documents"] or [], got["metadatas"] or [],
                                         strict=True), strict=True))
         hits = []
-        for dist, cid in nearest:
+        for cid, score in nearest:
             if cid not in rows:  # deleted since the search (a Chroma server shared by writers)
                 continue
             text, meta = rows[cid]
             chunk = Chunk(cid, str(meta["source"]), int(meta["start"]), int(meta["end"]), text)
-            hits.append(Hit(chunk, 1.0 - float(dist)))
+            hits.append(Hit(chunk, score))
         return hits

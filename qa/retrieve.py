@@ -26,22 +26,23 @@ class DenseRetriever:
 
     Args:
         vectors: the chunk vector store.
+        docs: the document store, which holds the chunks' spans and texts.
     """
 
-    def __init__(self, vectors: VectorStore) -> None:
+    def __init__(self, vectors: VectorStore, docs: DocStore) -> None:
         self.vectors = vectors
+        self.docs = docs
 
     def retrieve(self, query_vector: np.ndarray, k: int) -> list[Passage]:
-        """Return at most `k` passages, best first, no chunk twice."""
+        """Return at most `k` passages, best first, no chunk twice.
+
+        A vector another process wrote before committing its chunk is not cited yet.
+        """
         if k <= 0:
             raise ValueError(f"k must be positive, got {k}")
-        seen: set[str] = set()
-        passages = []
-        for hit in self.vectors.search(query_vector, k):
-            if hit.chunk.id not in seen:
-                seen.add(hit.chunk.id)
-                passages.append(Passage(hit.chunk, hit.score))
-        return passages
+        nearest = dict(self.vectors.nearest(query_vector, k))
+        chunks = self.docs.chunks(nearest)
+        return [Passage(chunks[cid], score) for cid, score in nearest.items() if cid in chunks]
 
 
 class HybridRetriever:
@@ -55,7 +56,7 @@ class HybridRetriever:
 
     def __init__(self, vectors: VectorStore, docs: DocStore,
                  weights: FusionWeights | None = None) -> None:
-        self.dense = DenseRetriever(vectors)
+        self.dense = DenseRetriever(vectors, docs)
         self.docs = docs
         self.weights = weights or FusionWeights()
 
@@ -84,9 +85,6 @@ class HybridRetriever:
         """
         depth = max(k, self.weights.depth)
         dense = self.dense.retrieve(query_vector, depth)
-        # A vector another process wrote before committing its chunk is not cited yet.
-        known = self.docs.known_chunks(p.chunk.id for p in dense)
-        dense = [p for p in dense if p.chunk.id in known]
         lexical = self.docs.lexical_search(question, depth)
         found: dict[str, Chunk] = {p.chunk.id: p.chunk for p in dense}
         found.update((c.id, c) for c, _ in lexical if c.id not in found)
