@@ -9,8 +9,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import bench_cold_start, bench_index, bench_query, common, summarize
+from benchmarks import (
+    bench_cold_start,
+    bench_index,
+    bench_query,
+    common,
+    fusion_sweep,
+    summarize,
+    train_fusion,
+)
 from benchmarks.peer import split_corpus
+from qa.eval import EvalQuestion
+from qa.service import QAService
 from tests.fakes import FakeEmbedder
 
 QUESTIONS = ["Qui dirige l'office central ?", "Quand la marée monte-t-elle ?",
@@ -115,9 +125,7 @@ def test_measure_keeps_a_record_while_the_command_runs(tmp_path: Path) -> None:
     assert runs[1]["seconds"] >= 0.6 and runs[1]["peak_rss_mb"] > 1.0
 
 
-def test_fusion_sweep_and_training_on_a_tiny_corpus(service) -> None:  # type: ignore[no-untyped-def]
-    from benchmarks import fusion_sweep, train_fusion
-    from qa.eval import EvalQuestion
+def test_fusion_sweep_and_training_on_a_tiny_corpus(service: QAService) -> None:
 
     asked = {"Qui dirige l'office central ?": "alpha.txt",
              "Combien de fois par jour la marée monte-t-elle ?": "beta.md",
