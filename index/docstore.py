@@ -214,11 +214,14 @@ class DocStore:
             "SELECT id, start, end FROM chunks WHERE source = ? ORDER BY start", (source,))]
 
     @_guarded
-    def known_chunks(self, ids: Iterable[str]) -> set[str]:
-        """Those of `ids` that are stored chunks."""
+    def chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
+        """The stored chunks among `ids`, by id (unknown ids are left out)."""
         wanted = list(ids)
-        return {r[0] for r in self._db.execute(
-            f"SELECT id FROM chunks WHERE id IN ({','.join('?' * len(wanted))})", wanted)}
+        rows = self._db.execute(
+            "SELECT c.id, c.source, c.start, c.end, substr(d.text, c.start + 1, c.end - c.start)"
+            " FROM chunks c JOIN documents d ON d.source = c.source"
+            f" WHERE c.id IN ({','.join('?' * len(wanted))})", wanted).fetchall()
+        return {i: Chunk(i, s, a, b, t) for i, s, a, b, t in rows}
 
     @_guarded
     def chunk_ids(self) -> set[str]:
@@ -263,6 +266,21 @@ class DocStore:
             " FROM lexical l JOIN chunks c ON c.id = l.id JOIN documents d ON d.source = c.source"
             " WHERE lexical MATCH ? ORDER BY bm25(lexical) LIMIT ?", (query, k)).fetchall()
         return [(Chunk(i, s, a, b, t), float(score)) for i, s, a, b, t, score in rows]
+
+    @_guarded
+    def lexical_scores(self, question: str, ids: Iterable[str]) -> dict[str, float]:
+        """The BM25 scores of the chunks `ids` for the words of `question` (as
+        `lexical_search` gives them); chunks matching no word are left out."""
+        query, wanted = match_query(question), list(dict.fromkeys(ids))
+        if not query or not wanted:
+            return {}
+        scores: dict[str, float] = {}
+        for begin in range(0, len(wanted), 500):
+            part = wanted[begin:begin + 500]
+            scores.update(self._db.execute(
+                "SELECT id, -bm25(lexical) FROM lexical WHERE lexical MATCH ? AND id IN"
+                f" ({','.join('?' * len(part))})", (query, *part)).fetchall())
+        return scores
 
     # -- sentences ----------------------------------------------------------
     @_guarded

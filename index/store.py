@@ -20,6 +20,8 @@ from index.errors import StoreError
 
 COLLECTION = "chunks"
 _BATCH = 2000
+EXHAUSTIVE_UP_TO = 2048  # chunks searched exhaustively (exact); see VectorStore.search
+WIDE_SEARCH = 256  # search breadth of a larger collection
 
 
 @dataclass(frozen=True)
@@ -165,22 +167,42 @@ class VectorStore:
         """Every stored chunk id."""
         return set(self._collection.get(include=[])["ids"])
 
-    def search(self, vector: np.ndarray, k: int) -> list[Hit]:
-        """The `k` chunks nearest to `vector`, best first."""
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ids of the `k` chunks nearest to `vector` with their cosines, best first,
+        equal scores by id.
+
+        Chroma's HNSW search is approximate, and an embedded store rebuilds the
+        graph of its unsaved vectors (all of them below 1,000) on several threads
+        each time it is opened, so a narrow search found different neighbours
+        from one run to the next. hnswlib explores max(ef, n_results)
+        candidates: asking for the whole collection when it holds at most
+        EXHAUSTIVE_UP_TO chunks makes the search exhaustive, hence exact and the
+        same in every run; a larger one is searched WIDE_SEARCH deep.
+        """
         if k <= 0:
             raise ValueError(f"k must be positive, got {k}")
         total = self.count()
         if total == 0:
             return []
-        result = self._collection.query(
-            query_embeddings=[vector.tolist()], n_results=min(k, total),
-            include=["documents", "metadatas", "distances"],
-        )
+        breadth = total if total <= EXHAUSTIVE_UP_TO else min(total, max(k, WIDE_SEARCH))
+        found = self._collection.query(query_embeddings=[vector.tolist()], n_results=breadth,
+                                       include=["distances"])
+        nearest = sorted(zip(found["distances"][0], found["ids"][0], strict=True))[:k]
+        return [(cid, 1.0 - float(dist)) for dist, cid in nearest]
+
+    def search(self, vector: np.ndarray, k: int) -> list[Hit]:
+        """The `k` chunks nearest to `vector`, best first, with their text from Chroma
+        (see `nearest`)."""
+        nearest = self.nearest(vector, k)
+        got = self._collection.get(ids=[cid for cid, _ in nearest],
+                                   include=["documents", "metadatas"])
+        rows = dict(zip(got["ids"], zip(got["documents"] or [], got["metadatas"] or [],
+                                        strict=True), strict=True))
         hits = []
-        for cid, text, meta, dist in zip(
-            result["ids"][0], result["documents"][0], result["metadatas"][0],
-            result["distances"][0], strict=True,
-        ):
+        for cid, score in nearest:
+            if cid not in rows:  # deleted since the search (a Chroma server shared by writers)
+                continue
+            text, meta = rows[cid]
             chunk = Chunk(cid, str(meta["source"]), int(meta["start"]), int(meta["end"]), text)
-            hits.append(Hit(chunk, 1.0 - float(dist)))
+            hits.append(Hit(chunk, score))
         return hits

@@ -2,15 +2,14 @@
 
 Dense retrieval (the embedding model) understands paraphrases and crosses
 languages; the lexical index (BM25 over folded, stemmed words) finds rare
-names and acronyms whatever their case. They are fused by weighted reciprocal
-rank. Keywords of an English question rarely occur in French text, so the
-lexical weight depends on the question's language (weights chosen by
-measurement, see the README).
+names and acronyms whatever their case. The best passages of each become
+candidates, and each candidate is scored by its own cosine, its best
+sentence's cosine (sentence vectors are stored at index time: a question
+usually matches one sentence) and its BM25 score, normalised and weighted
+(`qa.fusion`, weights learned; see the README).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,36 +17,8 @@ from index.analysis import language
 from index.chunking import Chunk
 from index.docstore import DocStore
 from index.store import VectorStore
+from qa.fusion import Evidence, FusionWeights, fused_scores, relevance
 from qa.types import Passage
-
-
-@dataclass(frozen=True)
-class FusionWeights:
-    """Weighted reciprocal-rank fusion: sum of weight / (rrf_k + rank)."""
-
-    dense: float = 1.0
-    lexical_fr: float = 1.0
-    lexical_en: float = 0.3
-    rrf_k: float = 10.0
-    depth: int = 30
-
-
-def fuse(rankings: list[tuple[float, list[str]]], rrf_k: float) -> list[tuple[str, float]]:
-    """Fuse ranked id lists by weighted reciprocal rank; best first, ties by first seen.
-
-    Args:
-        rankings: (weight, ids best first) per retriever.
-        rrf_k: the rank offset; larger flattens the head of each list.
-
-    Returns:
-        (id, fused score) pairs, best first.
-    """
-    scores: dict[str, float] = {}
-    for weight, ids in rankings:
-        for rank, cid in enumerate(ids):
-            scores[cid] = scores.get(cid, 0.0) + weight / (rrf_k + rank + 1)
-    order = sorted(scores.items(), key=lambda kv: -kv[1])
-    return order
 
 
 class DenseRetriever:
@@ -55,22 +26,23 @@ class DenseRetriever:
 
     Args:
         vectors: the chunk vector store.
+        docs: the document store, which holds the chunks' spans and texts.
     """
 
-    def __init__(self, vectors: VectorStore) -> None:
+    def __init__(self, vectors: VectorStore, docs: DocStore) -> None:
         self.vectors = vectors
+        self.docs = docs
 
     def retrieve(self, query_vector: np.ndarray, k: int) -> list[Passage]:
-        """Return at most `k` passages, best first, no chunk twice."""
+        """Return at most `k` passages, best first, no chunk twice.
+
+        A vector another process wrote before committing its chunk is not cited yet.
+        """
         if k <= 0:
             raise ValueError(f"k must be positive, got {k}")
-        seen: set[str] = set()
-        passages = []
-        for hit in self.vectors.search(query_vector, k):
-            if hit.chunk.id not in seen:
-                seen.add(hit.chunk.id)
-                passages.append(Passage(hit.chunk, hit.score))
-        return passages
+        nearest = dict(self.vectors.nearest(query_vector, k))
+        chunks = self.docs.chunks(nearest)
+        return [Passage(chunks[cid], score) for cid, score in nearest.items() if cid in chunks]
 
 
 class HybridRetriever:
@@ -78,30 +50,59 @@ class HybridRetriever:
 
     Args:
         vectors: the chunk vector store.
-        docs: the document store with its lexical index.
+        docs: the document store with its lexical index and sentence vectors.
         weights: the fusion weights.
     """
 
     def __init__(self, vectors: VectorStore, docs: DocStore,
                  weights: FusionWeights | None = None) -> None:
-        self.dense = DenseRetriever(vectors)
+        self.dense = DenseRetriever(vectors, docs)
         self.docs = docs
         self.weights = weights or FusionWeights()
 
     def retrieve(self, question: str, query_vector: np.ndarray, k: int) -> list[Passage]:
-        """Return at most `k` passages, best first; `score` is the fused score."""
+        """Return at most `k` passages, best first, no chunk twice.
+
+        `score` is the passage's relevance in (0, 1], the best passage's 1.
+        """
         if k <= 0:
             raise ValueError(f"k must be positive, got {k}")
-        w = self.weights
-        depth = max(k, w.depth)
+        chunks, evidence = self.candidates(question, query_vector, k)
+        scores = fused_scores(evidence, self.weights, language(question) == "en")
+        order = sorted(range(len(chunks)), key=lambda i: (-scores[i], chunks[i].id))[:k]
+        shown = relevance(scores[order], self.weights.spread)
+        return [Passage(chunks[i], float(r)) for i, r in zip(order, shown, strict=True)]
+
+    def candidates(self, question: str, query_vector: np.ndarray,
+                   k: int = 1) -> tuple[list[Chunk], Evidence]:
+        """The nearest passages and the best lexical matches (`depth` of each, at least
+        `k`), with their evidence.
+
+        A candidate found only by its words is not among the nearest passages: its
+        cosine is taken as the farthest of those (an upper bound, cheaper than
+        reading its vector). A near passage gets its BM25 score even when it is not
+        among the best lexical matches.
+        """
+        depth = max(k, self.weights.depth)
         dense = self.dense.retrieve(query_vector, depth)
-        # A vector another process wrote before committing its chunk is not cited yet.
-        known = self.docs.known_chunks(p.chunk.id for p in dense)
-        dense = [p for p in dense if p.chunk.id in known]
         lexical = self.docs.lexical_search(question, depth)
-        chunks: dict[str, Chunk] = {p.chunk.id: p.chunk for p in dense}
-        chunks.update((c.id, c) for c, _ in lexical if c.id not in chunks)
-        lex_weight = w.lexical_en if language(question) == "en" else w.lexical_fr
-        fused = fuse([(w.dense, [p.chunk.id for p in dense]),
-                      (lex_weight, [c.id for c, _ in lexical])], w.rrf_k)
-        return [Passage(chunks[cid], score) for cid, score in fused[:k]]
+        found: dict[str, Chunk] = {p.chunk.id: p.chunk for p in dense}
+        found.update((c.id, c) for c, _ in lexical if c.id not in found)
+        chunks = list(found.values())
+        cosines = {p.chunk.id: p.score for p in dense}
+        floor = min(cosines.values(), default=0.0)
+        passage = np.array([cosines.get(c.id, floor) for c in chunks])
+        words = {c.id: score for c, score in lexical}
+        words.update(self.docs.lexical_scores(question, (i for i in cosines if i not in words)))
+        return chunks, Evidence(passage, self._best_sentences(chunks, passage, query_vector),
+                                np.array([words.get(c.id, 0.0) for c in chunks]))
+
+    def _best_sentences(self, chunks: list[Chunk], passage: np.ndarray,
+                        query_vector: np.ndarray) -> np.ndarray:
+        """Each candidate's best sentence cosine (its own cosine when it has no sentence)."""
+        best = passage.copy()
+        for i, chunk in enumerate(chunks):
+            _, vectors = self.docs.sentences_between(chunk.source, chunk.start, chunk.end)
+            if len(vectors):
+                best[i] = float((vectors @ query_vector).max())
+        return best

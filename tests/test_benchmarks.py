@@ -9,8 +9,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import bench_cold_start, bench_index, bench_query, common, summarize
+from benchmarks import (
+    bench_cold_start,
+    bench_index,
+    bench_query,
+    common,
+    fusion_sweep,
+    summarize,
+    train_fusion,
+)
 from benchmarks.peer import split_corpus
+from qa.eval import EvalQuestion
+from qa.service import QAService
 from tests.fakes import FakeEmbedder
 
 QUESTIONS = ["Qui dirige l'office central ?", "Quand la marée monte-t-elle ?",
@@ -113,3 +123,20 @@ def test_measure_keeps_a_record_while_the_command_runs(tmp_path: Path) -> None:
     assert [r.get("finished") for r in runs] == [None, True]
     assert record["returncode"] == 0 and record["stdout"] == "2\n"
     assert runs[1]["seconds"] >= 0.6 and runs[1]["peak_rss_mb"] > 1.0
+
+
+def test_fusion_sweep_and_training_on_a_tiny_corpus(service: QAService) -> None:
+
+    asked = {"Qui dirige l'office central ?": "alpha.txt",
+             "Combien de fois par jour la marée monte-t-elle ?": "beta.md",
+             "D'où vient le chocolat ?": "sub/gamma.txt"}
+    questions = [EvalQuestion(str(i), q, (), frozenset({source}), True)
+                 for i, (q, source) in enumerate(asked.items())]
+    vectors = service.embedder.embed_queries([q.question for q in questions])
+    data = fusion_sweep.gather(service.retriever, questions, vectors)
+    assert [len(r.ids) for r in data] == [service.stores.docs.count("chunks")] * 3
+    for name, score in fusion_sweep.fusions(service.retriever.weights).items():
+        assert fusion_sweep.ranks(data, score) == [1, 1, 1], name
+    w = train_fusion.fit(data, epochs=50)
+    assert w.shape == (3,) and np.isfinite(w).all()
+    assert train_fusion.recalls(data, w) == (1.0, 1.0)

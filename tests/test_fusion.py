@@ -1,20 +1,84 @@
+import math
+
+import numpy as np
 import pytest
 
-from qa.retrieve import FusionWeights, HybridRetriever, fuse
+from qa.fusion import Evidence, FusionWeights, fused_scores, relevance, standardise
+from qa.retrieve import HybridRetriever
 from qa.service import QAService
 
-
-def test_fuse_sums_weighted_reciprocal_ranks() -> None:
-    fused = fuse([(1.0, ["a", "b", "c"]), (1.0, ["c", "a"])], rrf_k=0.0)
-    assert [cid for cid, _ in fused] == ["a", "c", "b"]
-    assert fused[0][1] == pytest.approx(1 / 1 + 1 / 2)
-    assert fused[1][1] == pytest.approx(1 / 3 + 1 / 1)
+EVEN = FusionWeights(dense=1.0, sentence=1.0, lexical=1.0, lexical_en=0.3)
 
 
-def test_zero_weight_ignores_a_ranking_except_to_add_candidates() -> None:
-    fused = fuse([(1.0, ["a", "b"]), (0.0, ["z", "b"])], rrf_k=10.0)
-    assert [cid for cid, _ in fused] == ["a", "b", "z"]
-    assert fused[2][1] == 0.0
+def test_fused_scores_weigh_standardised_cosines_and_relative_bm25() -> None:
+    evidence = Evidence(dense=np.array([0.80, 0.82, 0.84]), sentence=np.array([0.90, 0.80, 0.85]),
+                        lexical=np.array([0.0, 5.0, 10.0]))
+    z = math.sqrt(1.5)  # z-scores of three evenly spaced values: -1.2247, 0, 1.2247
+    assert fused_scores(evidence, EVEN, english=False).tolist() == pytest.approx(
+        [-z + z + 0.0, 0.0 - z + 0.5, z + 0.0 + 1.0])
+    assert fused_scores(evidence, EVEN, english=True).tolist() == pytest.approx(
+        [0.0, -z + 0.15, z + 0.3])
+
+
+def test_fusion_without_words_or_variation_scores_zero() -> None:
+    one = Evidence(dense=np.array([0.8]), sentence=np.array([0.9]), lexical=np.array([0.0]))
+    assert fused_scores(one, EVEN, english=False).tolist() == [0.0]
+    assert standardise(np.array([0.5, 0.5])).tolist() == [0.0, 0.0]
+    empty = Evidence(np.zeros(0), np.zeros(0), np.zeros(0))
+    assert fused_scores(empty, EVEN, english=False).tolist() == []
+
+
+def test_relevance_is_one_for_the_best_and_falls_exponentially() -> None:
+    assert relevance(np.array([2.0, 0.0, -10.0]), 0.1).tolist() == pytest.approx(
+        [1.0, math.exp(-0.2), math.exp(-1.2)])
+    assert relevance(np.zeros(0), 0.1).tolist() == []
+
+
+def test_hybrid_retriever_ranks_the_keyword_match_first(service: QAService) -> None:
+    retriever = HybridRetriever(service.stores.vectors, service.stores.docs,
+                                FusionWeights(dense=0.0, sentence=0.0, lexical=1.0))
+    vector = service.embedder.embed_queries(["marée"])[0]
+    passages = retriever.retrieve("Où pousse le cacao ?", vector, 2)
+    assert passages[0].chunk.source == "sub/gamma.txt"
+    assert passages[0].score == 1.0
+    assert len(passages) == 2 and passages[1].score < 1.0
+
+
+def test_sentence_evidence_is_the_best_sentence_cosine(service: QAService) -> None:
+    docs = service.stores.docs
+    retriever = HybridRetriever(service.stores.vectors, docs)
+    question = "Combien d'agents emploie l'office ?"
+    vector = service.embedder.embed_queries([question])[0]
+    chunks, evidence = retriever.candidates(question, vector)
+    assert len(chunks) == docs.count("chunks")
+    for chunk, best in zip(chunks, evidence.sentence, strict=True):
+        _, vectors = docs.sentences_between(chunk.source, chunk.start, chunk.end)
+        assert best == pytest.approx(float((vectors @ vector).max()))
+
+
+def test_a_candidate_found_by_words_only_gets_the_farthest_near_cosine(
+        service: QAService) -> None:
+    retriever = HybridRetriever(service.stores.vectors, service.stores.docs,
+                                FusionWeights(depth=1))
+    vector = service.embedder.embed_queries(["La marée monte deux fois par jour. La Lune attire les océans."])[0]
+    chunks, evidence = retriever.candidates("Où pousse le cacao en Amérique ?", vector)
+    assert [c.source for c in chunks] == ["beta.md", "sub/gamma.txt"]
+    assert evidence.dense[1] == evidence.dense[0]
+    assert evidence.lexical[0] == 0.0 and evidence.lexical[1] > 0.0
+
+
+def test_a_near_passage_gets_credit_for_words_beyond_the_lexical_candidates(
+        service: QAService) -> None:
+    retriever = HybridRetriever(service.stores.vectors, service.stores.docs,
+                                FusionWeights(depth=1))
+    vector = service.embedder.embed_queries(["Jean Dupont dirige l'office central"])[0]
+    question = "Le cacao et l'office"
+    lexical = service.stores.docs.lexical_search(question, 5)
+    assert lexical[0][0].source == "sub/gamma.txt"  # the office is only the 2nd word match
+    chunks, evidence = retriever.candidates(question, vector)
+    assert [c.source for c in chunks] == ["alpha.txt", "sub/gamma.txt"]
+    assert evidence.lexical[0] == pytest.approx(dict(
+        (c.id, s) for c, s in lexical)[chunks[0].id])
 
 
 def test_lexical_index_finds_names_whatever_the_case(service: QAService) -> None:
@@ -32,10 +96,21 @@ def test_lexical_index_follows_deletions(service: QAService) -> None:
     assert docs.lexical_search("Dupont", 5) == []
 
 
-def test_hybrid_retriever_ranks_the_keyword_match_first(service: QAService) -> None:
-    retriever = HybridRetriever(service.stores.vectors, service.stores.docs,
-                                FusionWeights(dense=0.0, lexical_fr=1.0))
-    vector = service.embedder.embed_queries(["cacao"])[0]
-    passages = retriever.retrieve("Où pousse le cacao ?", vector, 2)
-    assert passages[0].chunk.source == "sub/gamma.txt"
-    assert len(passages) <= 2
+def test_retrieval_is_the_same_every_time(service: QAService) -> None:
+    question = "Qui dirige l'office ?"
+    vector = service.embedder.embed_queries([question])[0]
+    first = service.retriever.retrieve(question, vector, 5)
+    service.stores.vectors.reopen(service.stores.vectors._collection.name)
+    assert service.retriever.retrieve(question, vector, 5) == first
+    assert [p.score for p in first] == sorted((p.score for p in first), reverse=True)
+
+
+def test_lexical_scores_of_chosen_chunks_match_the_search(service: QAService) -> None:
+    docs = service.stores.docs
+    question = "Le cacao et l'office"
+    searched = {c.id: score for c, score in docs.lexical_search(question, 10)}
+    every = docs.chunk_ids()
+    assert docs.lexical_scores(question, every) == pytest.approx(searched)
+    assert set(searched) < every  # chunks matching no word are left out
+    assert docs.lexical_scores("qui ?", every) == {}
+    assert docs.lexical_scores(question, []) == {}

@@ -82,7 +82,9 @@ def serve_during(service: QAService, proc: subprocess.Popen[str], corpus: Path) 
 
 def test_answers_stay_exact_while_qa_index_adds_documents(live: QAService, settings) -> None:
     new_corpus(settings.corpus)
-    question = "Où habite le zorglub7 ?"
+    # Two words only fiche0007 holds: with 64 hashed dimensions, "zorglub7" alone collides
+    # with words of ~50 of the 800 new documents (and BM25 stems it to "zorglub").
+    question = "Le zorglub7 habite-t-il à Quimper7 ?"
     assert dense_sources(live, question) == dense_sources(live, OLD_QUESTION)  # nothing new yet
     proc = qa_subprocess("index", "--quiet", "--corpus", str(settings.corpus),
                          "--store", str(settings.store), "--model", settings.model)

@@ -1,0 +1,76 @@
+"""Dense search is exact and the same from one opening of the store to the next (issue 4)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.chunking import Chunk
+from index.store import VectorStore
+
+N, DIM, K = 900, 128, 30
+
+
+def _unit_rows(rng: np.random.Generator, n: int) -> np.ndarray:
+    rows = rng.normal(size=(n, DIM)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+@pytest.fixture(scope="module")
+def random_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarray]:
+    """900 random 128-d vectors: hard for HNSW, and below Chroma's 1,000-vector
+    sync threshold, so every opening rebuilds the graph (on several threads)."""
+    path = tmp_path_factory.mktemp("vectors")
+    vectors = _unit_rows(np.random.default_rng(7), N)
+    store = VectorStore(path)
+    ids = [f"c{i:04d}" for i in range(N)]
+    store.add([Chunk(i, "s.txt", 0, 1, "t") for i in ids], vectors, [{} for _ in ids])
+    store.close()
+    return path, vectors
+
+
+def test_search_returns_the_exact_nearest_chunks(random_store: tuple[Path, np.ndarray]) -> None:
+    path, vectors = random_store
+    store = VectorStore(path, create=False)
+    queries = _unit_rows(np.random.default_rng(8), 100)
+    try:
+        for query in queries:
+            hits = store.search(query, K)
+            exact = np.argsort(-(vectors @ query), kind="stable")[:K]
+            assert [h.chunk.id for h in hits] == [f"c{i:04d}" for i in exact]
+            assert [h.score for h in hits] == pytest.approx(list(vectors[exact] @ query),
+                                                            abs=1e-5)
+    finally:
+        store.close()
+
+
+def test_search_is_identical_after_reopening(random_store: tuple[Path, np.ndarray]) -> None:
+    path, _ = random_store
+    store = VectorStore(path, create=False)
+    queries = _unit_rows(np.random.default_rng(9), 100)
+    try:
+        runs = []
+        for _ in range(3):
+            runs.append([[(h.chunk.id, h.score) for h in store.search(q, K)] for q in queries])
+            store.reopen(store._collection.name)  # rebuilds the in-memory graph
+        assert runs[1] == runs[0]
+        assert runs[2] == runs[0]
+    finally:
+        store.close()
+
+
+def test_equal_scores_come_in_id_order(tmp_path: Path) -> None:
+    store = VectorStore(tmp_path)
+    twin = np.zeros((1, 8), dtype=np.float32)
+    twin[0, 0] = 1.0
+    other = np.full((1, 8), 1 / np.sqrt(8), dtype=np.float32)
+    ids = ["b", "c", "a", "z"]
+    vectors = np.concatenate([twin, twin, twin, other])
+    store.add([Chunk(i, f"{i}.txt", 0, 1, i) for i in ids], vectors, [{} for _ in ids])
+    try:
+        hits = store.search(twin[0], 4)
+        assert [h.chunk.id for h in hits] == ["a", "b", "c", "z"]
+        assert [h.chunk.source for h in hits] == ["a.txt", "b.txt", "c.txt", "z.txt"]
+        assert [h.chunk.text for h in hits] == ["a", "b", "c", "z"]
+    finally:
+        store.close()
