@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -82,6 +84,19 @@ class Recording(EntityTagger):
         return super().entities_of(items)
 
 
+@contextmanager
+def serving(settings: Settings, embedder: FakeEmbedder,
+            tagger: EntityTagger | None = None) -> Iterator[QAService]:
+    """A service over the store of `settings` (its reader using `tagger`), closed after."""
+    service = QAService(settings, embedder, open_stores(settings.store))
+    if tagger is not None:
+        service.reader.tagger = tagger
+    try:
+        yield service
+    finally:
+        service.close()
+
+
 def reply(service: QAService, question: str = WHO) -> dict[str, object]:
     found = answer_to_dict(service.ask(question))
     return {k: found[k] for k in ("answer", "highlight", "citations", "abstained", "confidence")}
@@ -116,20 +131,12 @@ def stored_meta(settings: Settings) -> str | None:
 def test_stored_entities_answer_without_spacy_and_like_tagging_at_query_time(
         settings, fake_embedder) -> None:
     run_index(settings, fake_embedder)
-    service = QAService(settings, fake_embedder, open_stores(settings.store))
-    service.reader.tagger = NoTagging()
-    try:
+    with serving(settings, fake_embedder, NoTagging()) as service:
         from_store = reply(service)
-    finally:
-        service.close()
     assert from_store["answer"].startswith("Jean Dupont dirige")  # type: ignore[union-attr]
     sql(settings, "DELETE FROM entities")  # the same store, as if never tagged
-    service = QAService(settings, fake_embedder, open_stores(settings.store))
-    service.reader.tagger = Recording()
-    try:
+    with serving(settings, fake_embedder, Recording()) as service:
         tagged_now = reply(service)
-    finally:
-        service.close()
     assert service.reader.tagger.asked  # the fallback did tag at query time
     assert tagged_now == from_store
 
@@ -137,9 +144,7 @@ def test_stored_entities_answer_without_spacy_and_like_tagging_at_query_time(
 def test_the_reader_follows_the_stored_entities(settings, fake_embedder) -> None:
     """Wrong entities in the store change the highlight: they are really what is read."""
     run_index(settings, fake_embedder)
-    service = QAService(settings, fake_embedder, open_stores(settings.store))
-    service.reader.tagger = NoTagging()
-    try:
+    with serving(settings, fake_embedder, NoTagging()) as service:
         document = service.stores.docs.get_document("alpha.txt")
         assert document is not None
         right = reply(service)["highlight"]
@@ -152,8 +157,6 @@ def test_the_reader_follows_the_stored_entities(settings, fake_embedder) -> None
             service.stores.docs.store_entities("alpha.txt", document.content_hash, found)
         wrong = reply(service)["highlight"]
         assert document.text[wrong["start"]:wrong["end"]] == "depuis 2019"  # type: ignore[index]
-    finally:
-        service.close()
 
 
 def test_an_old_store_gets_the_table_and_a_backfill_without_reembedding(
@@ -172,31 +175,20 @@ def test_an_old_store_gets_the_table_and_a_backfill_without_reembedding(
 
 def test_an_old_store_answers_the_same_before_its_backfill(settings, fake_embedder) -> None:
     run_index(settings, fake_embedder)
-    service = QAService(settings, fake_embedder, open_stores(settings.store))
-    try:
+    with serving(settings, fake_embedder) as service:
         tagged = reply(service)
-    finally:
-        service.close()
     as_old_store(settings)  # opening it creates the (empty) table in place
-    service = QAService(settings, fake_embedder, open_stores(settings.store))
-    service.reader.tagger = Recording()
-    try:
+    with serving(settings, fake_embedder, Recording()) as service:
         assert stored(settings) == {"alpha.txt": None, "beta.md": None, "sub/gamma.txt": None}
         assert reply(service) == tagged
         assert service.reader.tagger.asked
-    finally:
-        service.close()
 
 
 def test_only_untagged_documents_are_tagged_at_query_time(settings, fake_embedder) -> None:
     run_index(settings, fake_embedder)
     sql(settings, "DELETE FROM entities WHERE source = 'alpha.txt'")
-    service = QAService(settings, fake_embedder, open_stores(settings.store))
-    service.reader.tagger = Recording()
-    try:
+    with serving(settings, fake_embedder, Recording()) as service:
         reply(service)
-    finally:
-        service.close()
     alpha = {t for s, _, t in sentences(settings) if s == "alpha.txt"}
     assert service.reader.tagger.asked and set(service.reader.tagger.asked) <= alpha
 
@@ -259,12 +251,9 @@ def test_without_spacy_indexing_and_answers_still_work(settings, fake_embedder,
     assert summary.lines()[1:] == [
         "  entities not tagged: spaCy or its model fr_core_news_sm cannot be loaded"]
     assert stored(settings) == {"alpha.txt": None, "beta.md": None, "sub/gamma.txt": None}
-    service = QAService(settings, fake_embedder, open_stores(settings.store))
-    try:
+    with serving(settings, fake_embedder) as service:
         assert service.reader.tagger.available is False
         assert reply(service)["answer"].startswith("Jean Dupont dirige")  # type: ignore[union-attr]
-    finally:
-        service.close()
 
 
 def test_preparing_a_question_loads_no_spacy_when_the_store_has_entities(
@@ -274,15 +263,11 @@ def test_preparing_a_question_loads_no_spacy_when_the_store_has_entities(
             raise AssertionError("spaCy preloaded")
 
     run_index(settings, fake_embedder)
-    service = QAService(settings, fake_embedder, open_stores(settings.store))
-    service.reader.tagger = NoPreload()
-    try:
+    with serving(settings, fake_embedder, NoPreload()) as service:
         service.prepare(WHO)  # every document tagged: nothing to preload
         sql(settings, "DELETE FROM entities WHERE source = 'beta.md'")
         with pytest.raises(AssertionError, match="spaCy preloaded"):
             service.prepare(WHO)
-    finally:
-        service.close()
 
 
 def test_a_fresh_embedder_is_not_needed_for_a_backfill(settings, fake_embedder) -> None:
