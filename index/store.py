@@ -20,7 +20,7 @@ from index.errors import StoreError
 
 COLLECTION = "chunks"
 _BATCH = 2000
-EXHAUSTIVE_UP_TO = 2048  # chunks searched exhaustively (exact); see VectorStore.search
+EXHAUSTIVE_UP_TO = 2048  # chunks searched exhaustively (exact); see VectorStore.nearest
 WIDE_SEARCH = 256  # search breadth of a larger collection
 
 
@@ -191,8 +191,9 @@ class VectorStore:
         return [(cid, 1.0 - float(dist)) for dist, cid in nearest]
 
     def search(self, vector: np.ndarray, k: int) -> list[Hit]:
-        """The `k` chunks nearest to `vector`, best first, with their text from Chroma
-        (see `nearest`)."""
+        """The `k` chunks nearest to `vector`, best first, with the text and metadata
+        Chroma stored for them (see `nearest`). Answering uses `nearest` and reads
+        chunks from SQLite; this reads back what Chroma holds (the tests compare it)."""
         nearest = self.nearest(vector, k)
         got = self._collection.get(ids=[cid for cid, _ in nearest],
                                    include=["documents", "metadatas"])
