@@ -112,15 +112,18 @@ def run_peer(corpus: Path, store: Path, encode_docs: Encode, encode_query: Encod
 
     if store.exists():
         shutil.rmtree(store)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     peer = PeerPipeline(store, encode_docs, encode_query)
     texts = peer.index(corpus)
-    seconds = time.perf_counter() - began
+    seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu
     peer.close()
-    floor, encoded = floor_seconds(encode_docs, texts, sample)
+    floor, floor_cpu, encoded = floor_times(encode_docs, texts, sample)
     return {"chunks": len(texts), "texts_embedded": len(texts), "texts_in_floor": len(texts),
             "floor_texts_encoded": encoded, "index_seconds": round(seconds, 3),
             "floor_seconds": round(floor, 3), "ratio_to_floor": round(seconds / floor, 3),
+            "index_cpu_seconds": round(cpu_seconds, 3),
+            "floor_cpu_seconds": round(floor_cpu, 3),
+            "cpu_ratio_to_floor": round(cpu_seconds / floor_cpu, 3),
             "chunks_per_second": round(len(texts) / seconds, 2)}
 
 
