@@ -267,21 +267,6 @@ class DocStore:
             " WHERE lexical MATCH ? ORDER BY bm25(lexical) LIMIT ?", (query, k)).fetchall()
         return [(Chunk(i, s, a, b, t), float(score)) for i, s, a, b, t, score in rows]
 
-    @_guarded
-    def lexical_scores(self, question: str, ids: Iterable[str]) -> dict[str, float]:
-        """The BM25 scores of the chunks `ids` for the words of `question` (as
-        `lexical_search` gives them); chunks matching no word are left out."""
-        query, wanted = match_query(question), list(dict.fromkeys(ids))
-        if not query or not wanted:
-            return {}
-        scores: dict[str, float] = {}
-        for begin in range(0, len(wanted), 500):
-            part = wanted[begin:begin + 500]
-            scores.update(self._db.execute(
-                "SELECT id, -bm25(lexical) FROM lexical WHERE lexical MATCH ? AND id IN"
-                f" ({','.join('?' * len(part))})", (query, *part)).fetchall())
-        return scores
-
     # -- sentences ----------------------------------------------------------
     @_guarded
     def sentences_between(

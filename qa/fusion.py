@@ -32,9 +32,9 @@ class FusionWeights:
             its fused score does (see `relevance`).
     """
 
-    dense: float = 0.386
-    sentence: float = 0.838
-    lexical: float = 2.958
+    dense: float = 0.387
+    sentence: float = 0.84
+    lexical: float = 2.931
     lexical_en: float = 0.3
     depth: int = 30
     spread: float = 0.1

@@ -20,6 +20,11 @@ from index.store import VectorStore
 from qa.fusion import Evidence, FusionWeights, fused_scores, relevance
 from qa.types import Passage
 
+# Lexical matches whose BM25 score is read, candidates or not. Scoring given chunks
+# instead (FTS5 MATCH with an id filter) scores every match: 11 ms against 1 ms more
+# for 100 rows than 30, on a 55,000-chunk lexical index.
+LEXICAL_SCORED = 100
+
 
 class DenseRetriever:
     """Nearest chunks by cosine similarity in the vector store.
@@ -80,20 +85,19 @@ class HybridRetriever:
 
         A candidate found only by its words is not among the nearest passages: its
         cosine is taken as the farthest of those (an upper bound, cheaper than
-        reading its vector). A near passage gets its BM25 score even when it is not
-        among the best lexical matches.
+        reading its vector). BM25 scores are read deeper than the lexical candidates
+        (LEXICAL_SCORED), so that a near passage gets credit for its words too.
         """
         depth = max(k, self.weights.depth)
         dense = self.dense.retrieve(query_vector, depth)
-        lexical = self.docs.lexical_search(question, depth)
+        lexical = self.docs.lexical_search(question, max(depth, LEXICAL_SCORED))
         found: dict[str, Chunk] = {p.chunk.id: p.chunk for p in dense}
-        found.update((c.id, c) for c, _ in lexical if c.id not in found)
+        found.update((c.id, c) for c, _ in lexical[:depth] if c.id not in found)
         chunks = list(found.values())
         cosines = {p.chunk.id: p.score for p in dense}
         floor = min(cosines.values(), default=0.0)
         passage = np.array([cosines.get(c.id, floor) for c in chunks])
         words = {c.id: score for c, score in lexical}
-        words.update(self.docs.lexical_scores(question, (i for i in cosines if i not in words)))
         return chunks, Evidence(passage, self._best_sentences(chunks, passage, query_vector),
                                 np.array([words.get(c.id, 0.0) for c in chunks]))
 

@@ -104,13 +104,3 @@ def test_retrieval_is_the_same_every_time(service: QAService) -> None:
     assert service.retriever.retrieve(question, vector, 5) == first
     assert [p.score for p in first] == sorted((p.score for p in first), reverse=True)
 
-
-def test_lexical_scores_of_chosen_chunks_match_the_search(service: QAService) -> None:
-    docs = service.stores.docs
-    question = "Le cacao et l'office"
-    searched = {c.id: score for c, score in docs.lexical_search(question, 10)}
-    every = docs.chunk_ids()
-    assert docs.lexical_scores(question, every) == pytest.approx(searched)
-    assert set(searched) < every  # chunks matching no word are left out
-    assert docs.lexical_scores("qui ?", every) == {}
-    assert docs.lexical_scores(question, []) == {}
