@@ -17,6 +17,9 @@ from qa.context import DocumentContext
 from qa.features import Candidate, is_heading
 from qa.types import Passage
 
+# `local_cos` of a candidate: the mean cosine of the sentences up to this far from it.
+LOCAL_WINDOW = 4
+
 
 @dataclass(frozen=True)
 class DocumentSentences:
@@ -43,10 +46,11 @@ class DocumentSentences:
         p = j - 1 if j > 0 and not is_heading(self._text(j - 1), self.context.title) else j
         prev = self.spans[p] if p < j else (a, a)
         nxt = self.spans[j + 1] if j + 1 < len(self.spans) else (b, b)
+        around = self.cos[max(0, j - LOCAL_WINDOW):j + LOCAL_WINDOW + 1]
         return Candidate(passage_index, self.source, a, b, self.text[a:b], prev[0],
                          self._text(p) if p < j else "", self.text[nxt[0]:nxt[1]],
                          float(self.cos[j]), float(self.cos[p]), relevance, j == 0,
-                         self.context)
+                         self.context, float(around.mean()))
 
     def _text(self, j: int) -> str:
         a, b = self.spans[j]

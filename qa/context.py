@@ -12,7 +12,12 @@ sentence's own words, a candidate is described by:
   when it opens with an anaphor (what a reader of the quote knows);
 - `cov_doc`: question words anywhere in its document or title;
 - `doc_cos`: the best dense cosine of a candidate of its document, scaled like `cos_gap`;
-- `passage_rank`: the rank of its passage in retrieval (0 = first).
+- `passage_rank`: the rank of its passage in retrieval (0 = first);
+- `cos_local`: its cosine minus the mean cosine of the sentences around it (up to 4
+  before and after): how much closer to the question it is than its surroundings. The
+  topic the question names lifts every sentence of a passage alike; what one sentence
+  adds to it is what the question asks about. `cos_local_gap`: the same against the
+  best candidate, in standard deviations among the candidates.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ if TYPE_CHECKING:
     from qa.features import Candidate
 
 CONTEXT_FEATURES = ("lex_doc", "cov_raw", "cov_dense", "cov_context", "cov_doc", "doc_cos",
-                    "passage_rank")
+                    "passage_rank", "cos_local", "cos_local_gap")
 WINDOW = 12
 
 
@@ -102,4 +107,9 @@ def context_matrix(q_stems: list[str], candidates: Sequence[Candidate],
             _share(q, doc_words | title), (best_cos[c.source] - top) / spread,
             float(c.passage_index),
         ])
-    return np.array(rows, dtype=np.float64).reshape(len(candidates), len(CONTEXT_FEATURES))
+    local = np.array([c.cos - (c.cos if c.local_cos is None else c.local_cos)
+                      for c in candidates], dtype=np.float64)
+    scale = max(float(local.std()), 1e-3) if len(local) else 1.0
+    gap = (local - (local.max() if len(local) else 0.0)) / scale
+    matrix = np.array(rows, dtype=np.float64).reshape(len(candidates), len(CONTEXT_FEATURES) - 2)
+    return np.hstack([matrix, np.stack([local, gap], axis=1).reshape(len(candidates), 2)])

@@ -49,6 +49,7 @@ class Candidate:
     passage_score: float
     first: bool
     document: DocumentContext | None = field(default=None, compare=False, repr=False)
+    local_cos: float | None = None  # mean cosine of the sentences around it (None: unknown)
 
 
 def _coverage(q_stems: list[str], weights: dict[str, float], text_stems: set[str]) -> float:

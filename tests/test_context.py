@@ -41,16 +41,31 @@ def test_context_features_weigh_words_by_rarity_in_their_own_document() -> None:
     # "offic" is in 2 of the 3 sentences of alpha, "dirig" and "central" in one.
     total = 2 * math.log(2.5) + math.log(2)
     rows = {
-        0: [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0],
+        0: [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0],
         # "Il ..." is read with the sentence before: its context holds every question word.
-        1: [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0],
+        1: [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0],
         # The title holds "office" too; the document holds every question word.
-        2: [math.log(2) / total, 1 / 3, 1 / 3, 1 / 3, 1.0, 0.0, 2.0],
+        2: [math.log(2) / total, 1 / 3, 1 / 3, 1 / 3, 1.0, 0.0, 2.0, 0.0, 0.0],
         # No document known: the sentence alone; its document's best cosine is 3 spreads down.
-        3: [0.0, 0.0, 0.0, 0.0, 0.0, -3.0, 1.0],
+        3: [0.0, 0.0, 0.0, 0.0, 0.0, -3.0, 1.0, 0.0, 0.0],
     }
     for i, expected in rows.items():
         assert m[i] == pytest.approx(expected), i
+
+
+def test_local_cosine_is_what_a_sentence_adds_to_its_surroundings() -> None:
+    text = "Un. Deux. Trois. Quatre. Cinq. Six. Sept."
+    spans = [(i, i + 3) for i in range(7)]  # only the cosines matter here
+    cos = np.array([0.80, 0.80, 0.80, 0.90, 0.80, 0.80, 0.70])
+    sentences = DocumentSentences("a.txt", text, spans, cos, DocumentContext("", ("x",) * 7))
+    cands = [sentences.candidate(0, j, 1.0) for j in (0, 3, 6)]
+    # Sentence 3 sees all seven (0.8); sentence 0 sees 0..4 (0.82); sentence 6 sees 2..6 (0.8).
+    assert [c.local_cos for c in cands] == pytest.approx([0.82, 0.8, 0.8])
+    m = context_matrix([], cands, [False] * 3, top=0.9, spread=0.1)
+    local = np.array([-0.02, 0.1, -0.1])
+    names = list(CONTEXT_FEATURES)
+    assert m[:, names.index("cos_local")] == pytest.approx(local)
+    assert m[:, names.index("cos_local_gap")] == pytest.approx((local - 0.1) / local.std())
 
 
 def test_dense_coverage_counts_question_words_within_twelve_words() -> None:
