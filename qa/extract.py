@@ -20,12 +20,12 @@ from index.docstore import DocStore
 from qa import reader_model
 from qa.abstain import ABSTAIN_FEATURES, abstain_features, probability
 from qa.candidates import gather, relevance
-from qa.features import ANAPHOR, FEATURES, Candidate, cross_language, feature_matrix
+from qa.features import ANAPHOR, FEATURES, Candidate, cross_language, feature_matrix, shared_words
 from qa.ner import LABELS, EntityTagger
 from qa.question import answer_spans, question_type
+from qa.trim import MAX_ANSWER_CHARS, trim
 from qa.types import Passage, Span
 
-MAX_ANSWER_CHARS = 400
 # A neighbouring sentence scoring within this margin of the best joins the answer
 # (measured on held-out PIAF training paragraphs, see the README).
 NEIGHBOUR_MARGIN = 2.0
@@ -109,12 +109,24 @@ class SentenceReader:
         """The answer around the best-scoring candidate, its highlight and confidence."""
         i = int(np.argmax(scores))
         best = candidates[i]
-        confidence = self.confidence(question, candidates, best, float(scores.max()),
-                                     cross_language(question, candidates))
+        cross = cross_language(question, candidates)
+        confidence = self.confidence(question, candidates, best, float(scores.max()), cross)
         span = with_neighbour(candidates, scores, i, answer_span(best))
+        highlight = highlight_span(kind, best, question, entities[i] if entities else None)
+        if span.end - span.start > MAX_ANSWER_CHARS:
+            span = self._shorten(span, best.source, highlight,
+                                 shared_words(question) if cross else question)
         return Selection(best.passage_index, best.source, span, float(scores.max()),
-                         confidence, highlight_span(kind, best, question,
-                                                    entities[i] if entities else None))
+                         confidence, highlight)
+
+    def _shorten(self, span: Span, source: str, highlight: Span | None, words: str) -> Span:
+        """The clauses of an over-long answer that hold the highlight and most of `words`."""
+        document = self.docs.get_document(source)
+        if document is None:
+            return span
+        keep = (highlight.start - span.start, highlight.end - span.start) if highlight else None
+        a, b = trim(document.text[span.start:span.end], words, keep)
+        return Span(span.start + a, span.start + b)
 
     def confidence(self, question: str, candidates: list[Candidate], best: Candidate,
                    best_score: float, cross: bool = False) -> float:
@@ -142,13 +154,16 @@ def answer_span(best: Candidate) -> Span:
 
 
 def with_neighbour(candidates: list[Candidate], scores: np.ndarray, i: int, span: Span) -> Span:
-    """Add the best-scoring adjacent sentence when it scores close to the best and fits."""
+    """Add the best-scoring adjacent sentence when it scores close to the best.
+
+    The two may be longer than an answer may be: `SentenceReader.choose` then
+    keeps the clauses that answer (`qa.trim`).
+    """
     best = candidates[i]
     if (span.start, span.end) != (best.start, best.end):
         return span
     near = [j for j, c in enumerate(candidates) if c.source == best.source
-            and (0 <= c.start - best.end <= 3 or 0 <= best.start - c.end <= 3)
-            and max(c.end, best.end) - min(c.start, best.start) <= MAX_ANSWER_CHARS]
+            and (0 <= c.start - best.end <= 3 or 0 <= best.start - c.end <= 3)]
     if not near:
         return span
     j = max(near, key=lambda j: scores[j])
