@@ -87,14 +87,10 @@ def context_matrix(q_stems: list[str], candidates: Sequence[Candidate],
         A (len(candidates), len(CONTEXT_FEATURES)) array.
     """
     q = set(q_stems)
-    per_doc: dict[str, tuple[dict[str, float], set[str], set[str]]] = {}
+    per_doc = _per_document(q_stems, candidates)
     best_cos: dict[str, float] = {}
     for c in candidates:
         best_cos[c.source] = max(best_cos.get(c.source, c.cos), c.cos)
-        if c.source not in per_doc:
-            doc = c.document or DocumentContext("", (c.text,))
-            words = {w for s in doc.sentences for w in stem_list(s)}
-            per_doc[c.source] = (_doc_weights(q_stems, doc), set(stem_list(doc.title)), words)
     rows = []
     for c, anaphor in zip(candidates, anaphors, strict=True):
         weights, title, doc_words = per_doc[c.source]
@@ -107,9 +103,26 @@ def context_matrix(q_stems: list[str], candidates: Sequence[Candidate],
             _share(q, doc_words | title), (best_cos[c.source] - top) / spread,
             float(c.passage_index),
         ])
+    matrix = np.array(rows, dtype=np.float64).reshape(len(candidates), len(CONTEXT_FEATURES) - 2)
+    return np.hstack([matrix, _local(candidates)])
+
+
+def _per_document(q_stems: list[str], candidates: Sequence[Candidate]
+                  ) -> dict[str, tuple[dict[str, float], set[str], set[str]]]:
+    """Per document: question-word weights by in-document rarity, title stems, all stems."""
+    found: dict[str, tuple[dict[str, float], set[str], set[str]]] = {}
+    for c in candidates:
+        if c.source not in found:
+            doc = c.document or DocumentContext("", (c.text,))
+            words = {w for s in doc.sentences for w in stem_list(s)}
+            found[c.source] = (_doc_weights(q_stems, doc), set(stem_list(doc.title)), words)
+    return found
+
+
+def _local(candidates: Sequence[Candidate]) -> np.ndarray:
+    """`cos_local` and `cos_local_gap` of each candidate, as two columns."""
     local = np.array([c.cos - (c.cos if c.local_cos is None else c.local_cos)
                       for c in candidates], dtype=np.float64)
     scale = max(float(local.std()), 1e-3) if len(local) else 1.0
     gap = (local - (local.max() if len(local) else 0.0)) / scale
-    matrix = np.array(rows, dtype=np.float64).reshape(len(candidates), len(CONTEXT_FEATURES) - 2)
-    return np.hstack([matrix, np.stack([local, gap], axis=1).reshape(len(candidates), 2)])
+    return np.stack([local, gap], axis=1).reshape(len(candidates), 2)

@@ -1,12 +1,15 @@
 """Choosing the answer: the sentence of the retrieved passages that answers best.
 
 Extractive only: the answer is a span of a source text. Candidate sentences
-(those of the top passages, plus the sentence right after each, in case the
-answer crosses a chunk edge) are described by `qa.features` and scored with
-weights learned on data (`qa.reader_model`). A sentence opening with an
-anaphor ("Ce pilote...") is quoted with the sentence before it. The short
-answer the question asks for (a name, a date, a number) is highlighted inside.
-A second small logistic model decides whether the evidence is strong enough.
+(`qa.candidates`: those of the top passages, plus the sentence right after each,
+in case the answer crosses a chunk edge) are described by `qa.features` and
+scored with weights learned on data (`qa.reader_model`; other weights when the
+question is in another language than the text). A sentence opening with an
+anaphor ("Ce pilote...") is quoted with the sentence before it, a neighbour
+scoring close to the best joins it, and an answer over 400 characters is cut to
+the clauses that answer (`qa.trim`). The short answer the question asks for (a
+name, a date, a number) is highlighted inside. A second small logistic model
+decides whether the evidence is strong enough.
 """
 
 from __future__ import annotations

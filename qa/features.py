@@ -6,7 +6,10 @@ narrow band), the question words it holds (weighted by rarity among the
 candidates), the same for its previous sentence (answers often follow the
 sentence that names the topic, starting with "Il", "Ce"...), whether it
 contains an answer of the type the question asks for, what it adds to the
-question, and whether it looks like a heading, a byline or a photo credit.
+question, whether it looks like a heading, a byline or a photo credit, and
+what its document and surroundings say (`qa.context`). A question in another
+language than the text is matched only on the words languages share (names,
+numbers, acronyms: `shared_words`).
 """
 
 from __future__ import annotations
