@@ -15,49 +15,17 @@ Usage (index built once by `qa eval --index-dir /tmp/qe_piaf ...` on the 761-par
 from __future__ import annotations
 
 import argparse
-import json
-import pickle
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.reader_data import Group, ask_all, groups, training_questions
 from index.layout import open_stores
+from qa import reader_model
 from qa.abstain import ABSTAIN_FEATURES, abstain_features
 from qa.config import Settings
-from qa.eval import load_questions
 from qa.features import FEATURES, feature_matrix
-from qa.metrics import answer_in_quote
-from qa.question import question_type
 from qa.service import QAService, make_embedder
-
-EXT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "external"
-
-
-def training_questions() -> list:
-    held = set()
-    for name in ("piaf/eval.jsonl", "piaf_hard/eval.jsonl"):
-        held |= {json.loads(x)["context_id"] for x in (EXT / name).read_text().splitlines()}
-    return [q for q in load_questions(EXT / "piaf_full" / "eval.jsonl") if not q.gold & held]
-
-
-def collect(service: QAService, questions: list, vectors: np.ndarray) -> list[dict]:
-    reader, out = service.reader, []
-    for q, vec in zip(questions, vectors, strict=True):
-        passages = service.retriever.retrieve(q.question, vec, 20)
-        for answerable, ps in ((True, passages[:10]),
-                               (False, [p for p in passages
-                                        if p.chunk.source not in q.gold][:10])):
-            cands = reader.candidates(vec, ps)
-            if not cands:
-                continue
-            kind = question_type(q.question)
-            X = feature_matrix(q.question, kind, cands, reader.entities(kind, cands))
-            y = np.array([answerable and c.source in q.gold and answer_in_quote(q.answers, c.text)
-                          for c in cands], dtype=np.float64)
-            out.append({"q": q, "cands": cands, "X": X, "y": y, "answerable": answerable,
-                        "para": next(iter(q.gold))})
-    return out
-
 
 # Features the training set cannot teach (PIAF paragraphs have no headings, bylines
 # or photo credits, and are one chunk each): fixed priors, not learned.
@@ -68,20 +36,45 @@ PRIORS = {"heading": -3.0, "first": -1.0}
 THRESHOLD = 0.08
 
 
-def train_sentence(groups: list[dict], epochs: int = 300, lr: float = 0.1,
-                   l2: float = 1e-3) -> np.ndarray:
+def padded(found: list[Group], cross: bool = False
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features (groups x candidates x FEATURES), mask, and target distributions."""
+    width = max(len(g.cands) for g in found)
+    X = np.zeros((len(found), width, len(FEATURES)))
+    mask = np.zeros((len(found), width), dtype=bool)
+    target = np.zeros((len(found), width))
+    for i, g in enumerate(found):
+        k = len(g.cands)
+        X[i, :k] = features(g, cross)
+        mask[i, :k] = True
+        target[i, :k] = g.y / g.y.sum()
+    return X, mask, target
+
+
+def features(g: Group, cross: bool = False) -> np.ndarray:
+    """The feature matrix of a group's candidates (`cross`: as for another language)."""
+    return feature_matrix(g.asked.question.question, g.kind, g.cands, g.entities, cross)
+
+
+def train_sentence(found: list[Group], cross: bool = False, epochs: int = 300,
+                   lr: float = 0.1, l2: float = 1e-3) -> np.ndarray:
+    """Linear weights over FEATURES, listwise softmax loss (Adam, full batch).
+
+    With `cross`, the features are those of a question in another language than
+    the text (`qa.features.feature_matrix`): the French questions reduced to the
+    words two languages share, which is what an English question over French
+    text can match.
+    """
+    X, mask, target = padded(found, cross)
     w = np.zeros(len(FEATURES))
     fixed = [FEATURES.index(f) for f in PRIORS]
     w[fixed] = list(PRIORS.values())
     m, v = np.zeros_like(w), np.zeros_like(w)
     for t in range(1, epochs + 1):
-        grad = l2 * w
-        for g in groups:
-            s = g["X"] @ w
-            p = np.exp(s - s.max())
-            p /= p.sum()
-            pos = g["y"] / g["y"].sum()
-            grad += g["X"].T @ (p - pos) / len(groups)
+        s = np.where(mask, X @ w, -np.inf)
+        p = np.exp(s - s.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        grad = l2 * w + np.einsum("gc,gcf->f", p - target, X) / len(found)
         grad[fixed] = 0.0
         m = 0.9 * m + 0.1 * grad
         v = 0.999 * v + 0.001 * grad ** 2
@@ -89,13 +82,17 @@ def train_sentence(groups: list[dict], epochs: int = 300, lr: float = 0.1,
     return w
 
 
-def top1(groups: list[dict], w: np.ndarray) -> float:
-    return float(np.mean([g["y"][int(np.argmax(g["X"] @ w))] for g in groups]))
+def top1(found: list[Group], w: np.ndarray, cross: bool = False) -> float:
+    """Share of groups whose best-scoring candidate is a gold sentence."""
+    return float(np.mean([g.y[int(np.argmax(features(g, cross) @ w))] for g in found]))
 
 
 def train_logistic(X: np.ndarray, y: np.ndarray, epochs: int = 3000) -> np.ndarray:
-    mu, sd = X.mean(0), X.std(0) + 1e-9
-    Z = np.hstack([(X - mu) / sd, np.ones((len(X), 1))])
+    """Logistic weights over the columns of X plus a bias (a constant column gets 0)."""
+    mu, sd = X.mean(0), X.std(0)
+    varies = sd > 1e-6
+    sd = np.where(varies, sd, 1.0)
+    Z = np.hstack([np.where(varies, (X - mu) / sd, 0.0), np.ones((len(X), 1))])
     w = np.zeros(Z.shape[1])
     for _ in range(epochs):
         p = 1 / (1 + np.exp(-(Z @ w)))
@@ -110,43 +107,47 @@ def main() -> None:
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     settings = Settings.load()
-    embedder = make_embedder(settings)
-    service = QAService(settings, embedder, open_stores(args.index_dir))
+    service = QAService(settings, make_embedder(settings), open_stores(args.index_dir))
     questions = training_questions()
-    cache = args.index_dir / "train_queries.npy"
-    if cache.exists():
-        vectors = np.load(cache)
-    else:
-        vectors = embedder.embed_queries([q.question for q in questions])
-        np.save(cache, vectors)
-    pickled = args.index_dir / "train_candidates.pkl"
-    if pickled.exists():
-        data = pickle.loads(pickled.read_bytes())
-        for g in data:
-            kind = question_type(g["q"].question)
-            g["X"] = feature_matrix(g["q"].question, kind, g["cands"],
-                                    service.reader.entities(kind, g["cands"]))
-    else:
-        data = collect(service, questions, vectors)
-        pickled.write_bytes(pickle.dumps(data))
-    paras = sorted({g["para"] for g in data})
+    asked = ask_all(service, questions, args.index_dir / "reader_training.pkl")
+    data = groups(service.reader, asked, settings.top_k, unanswerable=True)
+    paras = sorted({next(iter(g.asked.question.gold)) for g in data})
     dev_paras = set(paras[::5])
-    fit = [g for g in data if g["answerable"] and g["y"].any() and g["para"] not in dev_paras]
-    dev = [g for g in data if g["answerable"] and g["y"].any() and g["para"] in dev_paras]
-    base = np.array([__import__("qa.reader_model", fromlist=["x"]).SENTENCE[f] for f in FEATURES])
-    w = train_sentence(fit)
+    ranked = [g for g in data if g.answerable and g.y.any()]
+    fit = [g for g in ranked if next(iter(g.asked.question.gold)) not in dev_paras]
+    dev = [g for g in ranked if next(iter(g.asked.question.gold)) in dev_paras]
     print(f"{len(questions)} questions, {len(fit)} fit groups, {len(dev)} held-out groups")
-    print(f"top-1 held-out (gold present): hand {top1(dev, base):.3f} -> "
-          f"learned {top1(dev, w):.3f}")
-    w = train_sentence(fit + dev)
-    print("sentence weights:", dict(zip(FEATURES, np.round(w, 3).tolist(), strict=True)))
+    learned = []
+    for cross, shipped in ((False, reader_model.SENTENCE), (True, reader_model.SENTENCE_CROSS)):
+        base = np.array([shipped.get(f, 0.0) for f in FEATURES])
+        w = train_sentence(fit, cross)
+        print(f"top-1 held-out (gold present{', cross-language' if cross else ''}): "
+              f"shipped {top1(dev, base, cross):.3f} -> learned {top1(dev, w, cross):.3f}")
+        learned.append(train_sentence(fit + dev, cross))
+        print("weights:", dict(zip(FEATURES, np.round(learned[-1], 3).tolist(), strict=True)))
+    abstain = [train_abstention(data, w, bool(cross)) for cross, w in enumerate(learned)]
+    if args.write:
+        for a in abstain:
+            # Shift the bias so that confidence 0.5 (the default min_confidence) is THRESHOLD.
+            a[-1] -= float(np.log(THRESHOLD / (1 - THRESHOLD)))
+        write_model(learned[0], learned[1], abstain[0], abstain[1])
+
+
+def train_abstention(data: list[Group], w: np.ndarray, cross: bool = False) -> np.ndarray:
+    """Logistic weights over ABSTAIN_FEATURES (answerable vs not), threshold table printed.
+
+    With `cross`, the groups are scored as cross-language questions (features and
+    weights `w` of that case, word coverage unknown), as `qa.extract` scores them.
+    """
     rows, labels, hits = [], [], []
+    print("cross-language" if cross else "same language")
     for g in data:
-        s = g["X"] @ w
-        best = g["cands"][int(np.argmax(s))]
-        rows.append(abstain_features(g["q"].question, g["cands"], best, float(s.max())))
-        labels.append(float(g["answerable"]))
-        hits.append(bool(g["y"][int(np.argmax(s))]))
+        s = features(g, bool(cross)) @ w
+        best = g.cands[int(np.argmax(s))]
+        rows.append(abstain_features(g.asked.question.question, g.cands, best, float(s.max()),
+                                     bool(cross)))
+        labels.append(float(g.answerable))
+        hits.append(bool(g.y[int(np.argmax(s))]))
     X, y = np.array(rows), np.array(labels)
     a = train_logistic(X, y)
     prob = 1 / (1 + np.exp(-(np.hstack([X, np.ones((len(X), 1))]) @ a)))
@@ -158,19 +159,22 @@ def main() -> None:
               f"{(~ans[~pos]).mean():.3f}")
     print("abstain weights:", dict(zip((*ABSTAIN_FEATURES, "bias"), np.round(a, 3).tolist(),
                                        strict=True)))
-    if args.write:
-        # Shift the bias so that confidence 0.5 (the default min_confidence) is THRESHOLD.
-        a[-1] -= float(np.log(THRESHOLD / (1 - THRESHOLD)))
-        write_model(w, a)
+    return a
 
 
-def write_model(w: np.ndarray, a: np.ndarray) -> None:
+def write_model(w: np.ndarray, w_cross: np.ndarray, a: np.ndarray, a_cross: np.ndarray
+                ) -> None:
+    """Write the weights into qa/reader_model.py (its docstring kept)."""
     path = Path(__file__).resolve().parents[1] / "qa" / "reader_model.py"
     head = path.read_text().split("SENTENCE = ")[0]
     sentence = "".join(f'    "{f}": {x:.4f},\n' for f, x in zip(FEATURES, w, strict=True))
+    cross = "".join(f'    "{f}": {x:.4f},\n' for f, x in zip(FEATURES, w_cross, strict=True))
     abstain = "".join(f'    "{f}": {x:.4f},\n' for f, x in
                       zip((*ABSTAIN_FEATURES, "bias"), a, strict=True))
-    path.write_text(f"{head}SENTENCE = {{\n{sentence}}}\nABSTAIN = {{\n{abstain}}}\n")
+    abstain_cross = "".join(f'    "{f}": {x:.4f},\n' for f, x in
+                            zip((*ABSTAIN_FEATURES, "bias"), a_cross, strict=True))
+    path.write_text(f"{head}SENTENCE = {{\n{sentence}}}\nSENTENCE_CROSS = {{\n{cross}}}\n"
+                    f"ABSTAIN = {{\n{abstain}}}\nABSTAIN_CROSS = {{\n{abstain_cross}}}\n")
     print("wrote", path)
 
 

@@ -26,7 +26,8 @@ COVERAGE_UNKNOWN = 0.387
 
 
 def abstain_features(question: str, candidates: list[Candidate], best: Candidate,
-                     best_score: float) -> tuple[float, float, float]:
+                     best_score: float, cross: bool | None = None
+                     ) -> tuple[float, float, float]:
     """(max cosine, best sentence score, share of question words near the answer).
 
     Args:
@@ -34,17 +35,18 @@ def abstain_features(question: str, candidates: list[Candidate], best: Candidate
         candidates: every candidate sentence read.
         best: the chosen one.
         best_score: its score.
+        cross: whether the question is in another language than the text (default:
+            compare the languages of the question and of the text around `best`).
 
     Returns:
         The features of `ABSTAIN_FEATURES`, in order.
     """
     near_text = best.prev_text + " " + best.text + " " + best.next_text
     q = set(stems(question))
-    if language(question) != language(near_text):
-        coverage = COVERAGE_UNKNOWN
-    else:
-        coverage = len(q & set(stems(near_text))) / len(q) if q else 0.0
-    return max(c.cos for c in candidates), best_score, coverage
+    if cross is None:
+        cross = language(question) != language(near_text)
+    shared = len(q & set(stems(near_text))) / len(q) if q else 0.0
+    return max(c.cos for c in candidates), best_score, COVERAGE_UNKNOWN if cross else shared
 
 
 def probability(features: tuple[float, ...], weights: tuple[float, ...]) -> float:

@@ -1,12 +1,15 @@
 """Choosing the answer: the sentence of the retrieved passages that answers best.
 
 Extractive only: the answer is a span of a source text. Candidate sentences
-(those of the top passages, plus the sentence right after each, in case the
-answer crosses a chunk edge) are described by `qa.features` and scored with
-weights learned on data (`qa.reader_model`). A sentence opening with an
-anaphor ("Ce pilote...") is quoted with the sentence before it. The short
-answer the question asks for (a name, a date, a number) is highlighted inside.
-A second small logistic model decides whether the evidence is strong enough.
+(`qa.candidates`: those of the top passages, plus the sentence right after each,
+in case the answer crosses a chunk edge) are described by `qa.features` and
+scored with weights learned on data (`qa.reader_model`; other weights when the
+question is in another language than the text). A sentence opening with an
+anaphor ("Ce pilote...") is quoted with the sentence before it, a neighbour
+scoring close to the best joins it, and an answer over 400 characters is cut to
+the clauses that answer (`qa.trim`). The short answer the question asks for (a
+name, a date, a number) is highlighted inside. A second small logistic model
+decides whether the evidence is strong enough.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ from index.docstore import DocStore
 from index.ner import EntityTagger
 from qa import reader_model
 from qa.abstain import ABSTAIN_FEATURES, abstain_features, probability
-from qa.features import ANAPHOR, FEATURES, Candidate, feature_matrix
+from qa.candidates import gather, relevance
+from qa.features import ANAPHOR, FEATURES, Candidate, cross_language, feature_matrix, shared_words
 from qa.ner import LABELS, candidate_entities
 from qa.question import answer_spans, question_type
+from qa.trim import MAX_ANSWER_CHARS, trim
 from qa.types import Passage, Span
 
-MAX_ANSWER_CHARS = 400
 # A neighbouring sentence scoring within this margin of the best joins the answer
 # (measured on held-out PIAF training paragraphs, see the README).
 NEIGHBOUR_MARGIN = 2.0
@@ -33,11 +37,15 @@ NEIGHBOUR_MARGIN = 2.0
 
 @dataclass(frozen=True)
 class ReaderWeights:
-    """The reader's weights: sentence scoring, abstention, how many passages to read."""
+    """The reader's weights: sentence scoring (question and text in one language, or
+    not: `sentence_cross`), abstention, how many passages to read."""
 
     sentence: tuple[float, ...] = tuple(reader_model.SENTENCE[f] for f in FEATURES)
+    sentence_cross: tuple[float, ...] = tuple(reader_model.SENTENCE_CROSS[f] for f in FEATURES)
     abstain: tuple[float, ...] = tuple(
         reader_model.ABSTAIN[f] for f in (*ABSTAIN_FEATURES, "bias"))
+    abstain_cross: tuple[float, ...] = tuple(
+        reader_model.ABSTAIN_CROSS[f] for f in (*ABSTAIN_FEATURES, "bias"))
     passages: int = 5
 
 
@@ -80,43 +88,8 @@ class SentenceReader:
 
     def candidates(self, query_vector: np.ndarray, passages: list[Passage]) -> list[Candidate]:
         """The sentences of the first passages and their neighbours, each once."""
-        found: dict[tuple[str, int], Candidate] = {}
-        relevance: dict[str, float] = {}  # a document is as relevant as its best passage
-        for passage in passages:
-            relevance.setdefault(passage.chunk.source, passage.score)
-        loaded: dict[str, tuple[str, list[tuple[int, int]], np.ndarray] | None] = {}
-        for i, passage in enumerate(passages[: self.weights.passages]):
-            chunk = passage.chunk
-            if chunk.source not in loaded:  # passages often share a document: read it once
-                loaded[chunk.source] = self._sentences(chunk.source, query_vector)
-            entry = loaded[chunk.source]
-            if entry is None:
-                continue
-            text, spans, cos = entry
-            inside = [j for j, (a, b) in enumerate(spans) if a < chunk.end and b > chunk.start]
-            chosen = inside + ([inside[-1] + 1] if inside and inside[-1] + 1 < len(spans) else [])
-            for j in chosen:
-                a, b = spans[j]
-                if (chunk.source, a) in found:
-                    continue
-                prev = spans[j - 1] if j > 0 else (a, a)
-                nxt = spans[j + 1] if j + 1 < len(spans) else (b, b)
-                found[(chunk.source, a)] = Candidate(
-                    i, chunk.source, a, b, text[a:b], prev[0], text[prev[0]:prev[1]],
-                    text[nxt[0]:nxt[1]], float(cos[j]), float(cos[j - 1 if j else j]),
-                    relevance[chunk.source], j == 0)
-        return list(found.values())
-
-    def _sentences(self, source: str, query_vector: np.ndarray
-                   ) -> tuple[str, list[tuple[int, int]], np.ndarray] | None:
-        """A document's text, sentence spans and their cosines to the question."""
-        document = self.docs.get_document(source)
-        if document is None:
-            return None
-        spans, vectors = self.docs.sentences_between(source, 0, len(document.text))
-        if not spans:
-            return None
-        return document.text, spans, vectors @ query_vector
+        return gather(self.docs, query_vector, passages[: self.weights.passages],
+                      relevance(passages))
 
     def read(self, question: str, query_vector: np.ndarray,
              passages: list[Passage]) -> Selection | None:
@@ -126,21 +99,55 @@ class SentenceReader:
             return None
         kind = question_type(question)
         entities = self.entities(kind, candidates)
-        scores = feature_matrix(question, kind, candidates, entities) @ np.array(
-            self.weights.sentence)
+        return self.choose(question, kind, candidates, entities,
+                           self.score(question, kind, candidates, entities))
+
+    def score(self, question: str, kind: str, candidates: list[Candidate],
+              entities: list[list[tuple[int, int]]] | None) -> np.ndarray:
+        """One score per candidate (higher is better)."""
+        cross = cross_language(question, candidates)
+        weights = self.weights.sentence_cross if cross else self.weights.sentence
+        return feature_matrix(question, kind, candidates, entities, cross) @ np.array(weights)
+
+    def choose(self, question: str, kind: str, candidates: list[Candidate],
+               entities: list[list[tuple[int, int]]] | None, scores: np.ndarray) -> Selection:
+        """The answer around the best-scoring candidate, its highlight and confidence."""
         i = int(np.argmax(scores))
         best = candidates[i]
-        confidence = self.confidence(question, candidates, best, float(scores.max()))
+        cross = cross_language(question, candidates)
+        confidence = self.confidence(question, candidates, best, float(scores.max()), cross)
         span = with_neighbour(candidates, scores, i, answer_span(best))
+        highlight = highlight_span(kind, best, question, entities[i] if entities else None)
+        if span.end - span.start > MAX_ANSWER_CHARS:
+            span = self._shorten(span, best.source, highlight,
+                                 shared_words(question) if cross else question)
         return Selection(best.passage_index, best.source, span, float(scores.max()),
-                         confidence, highlight_span(kind, best, question,
-                                                    entities[i] if entities else None))
+                         confidence, highlight)
+
+    def _shorten(self, span: Span, source: str, highlight: Span | None, words: str) -> Span:
+        """The clauses of an over-long answer that hold the highlight and most of `words`."""
+        document = self.docs.get_document(source)
+        if document is None:
+            return span
+        keep = (highlight.start - span.start, highlight.end - span.start) if highlight else None
+        a, b = trim(document.text[span.start:span.end], words, keep)
+        return Span(span.start + a, span.start + b)
 
     def confidence(self, question: str, candidates: list[Candidate], best: Candidate,
-                   best_score: float) -> float:
-        """Probability that `best` answers (logistic over `ABSTAIN_FEATURES`)."""
-        return probability(abstain_features(question, candidates, best, best_score),
-                           self.weights.abstain)
+                   best_score: float, cross: bool = False) -> float:
+        """Probability that `best` answers (logistic over `ABSTAIN_FEATURES`).
+
+        Args:
+            question: the question.
+            candidates: every candidate read.
+            best: the chosen one.
+            best_score: its score.
+            cross: the question is in another language than the text (the
+                cross-language scorer and abstention weights apply).
+        """
+        weights = self.weights.abstain_cross if cross else self.weights.abstain
+        return probability(abstain_features(question, candidates, best, best_score, cross),
+                           weights)
 
 
 def answer_span(best: Candidate) -> Span:
@@ -152,13 +159,16 @@ def answer_span(best: Candidate) -> Span:
 
 
 def with_neighbour(candidates: list[Candidate], scores: np.ndarray, i: int, span: Span) -> Span:
-    """Add the best-scoring adjacent sentence when it scores close to the best and fits."""
+    """Add the best-scoring adjacent sentence when it scores close to the best.
+
+    The two may be longer than an answer may be: `SentenceReader.choose` then
+    keeps the clauses that answer (`qa.trim`).
+    """
     best = candidates[i]
     if (span.start, span.end) != (best.start, best.end):
         return span
     near = [j for j, c in enumerate(candidates) if c.source == best.source
-            and (0 <= c.start - best.end <= 3 or 0 <= best.start - c.end <= 3)
-            and max(c.end, best.end) - min(c.start, best.start) <= MAX_ANSWER_CHARS]
+            and (0 <= c.start - best.end <= 3 or 0 <= best.start - c.end <= 3)]
     if not near:
         return span
     j = max(near, key=lambda j: scores[j])

@@ -140,3 +140,35 @@ def test_fusion_sweep_and_training_on_a_tiny_corpus(service: QAService) -> None:
     w = train_fusion.fit(data, epochs=50)
     assert w.shape == (3,) and np.isfinite(w).all()
     assert train_fusion.recalls(data, w) == (1.0, 1.0)
+
+
+def test_reader_measures_and_training_run_on_a_tiny_corpus(service, tmp_path: Path) -> None:
+    from benchmarks import reader_data, reader_sets, train_reader
+    from qa.eval import EvalQuestion
+    from qa.features import FEATURES
+
+    questions = [
+        EvalQuestion("q1", "Qui dirige l'office central ?", ("Jean Dupont",),
+                     frozenset({"alpha.txt"}), True),
+        EvalQuestion("q2", "Combien de fois par jour la marée monte-t-elle ?", ("deux",),
+                     frozenset({"beta.md"}), True),
+    ]
+    cache = tmp_path / "asked.pkl"
+    asked = reader_data.ask_all(service, questions, cache)
+    calls = service.embedder.calls
+    assert reader_data.ask_all(service, questions, cache)[0].question == questions[0]
+    assert service.embedder.calls == calls  # read from the cache, nothing embedded again
+    found = reader_data.groups(service.reader, asked, 10, unanswerable=True)
+    assert [(g.asked.question.id, g.answerable) for g in found] == [
+        ("q1", True), ("q1", False), ("q2", True), ("q2", False)]
+    assert all(g.y.any() == g.answerable for g in found)
+    answerable = [g for g in found if g.answerable]
+    records: list[dict] = []
+    measured = reader_sets.measure(service.reader, answerable, 2, 0.0, records)
+    assert measured["present"] == 1.0 and measured["in_quote"] == 1.0
+    assert [r["in_quote"] for r in records] == [True, True]
+    w = train_reader.train_sentence(answerable, epochs=5)
+    assert w.shape == (len(FEATURES),) and w[FEATURES.index("heading")] == -3.0
+    assert train_reader.top1(answerable, np.array(service.reader.weights.sentence)) == 1.0
+    a = train_reader.train_abstention(found, w, cross=True)
+    assert a.shape == (4,) and a[2] == 0.0  # coverage is constant across languages: no weight

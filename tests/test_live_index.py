@@ -35,9 +35,13 @@ NEW_DOCS = 800  # ~2,400 texts: more than one write group, so several commits
 
 
 def new_corpus(corpus: Path, count: int = NEW_DOCS) -> None:
-    """Add `count` documents, each naming its own animal and town."""
+    """Add `count` documents, each naming its own animal and town.
+
+    The animal's name stays within the stemmer's 7-letter prefix ("zorg799"), so
+    each document differs from the others in its words, not only in its vector.
+    """
     write_corpus(corpus, {
-        f"new/fiche{i:04d}.txt": f"Fiche {i}\n\nLe zorglub{i} habite la ville de Quimper{i}.\n"
+        f"new/fiche{i:04d}.txt": f"Fiche {i}\n\nLe zorg{i} habite la ville de Quimper{i}.\n"
         for i in range(count)})
 
 
@@ -72,7 +76,7 @@ def serve_during(service: QAService, proc: subprocess.Popen[str], corpus: Path) 
     """Ask old and new questions until `proc` ends; every reply must be exact."""
     replies = 0
     while proc.poll() is None:
-        for question in (OLD_QUESTION, f"Où habite le zorglub{replies % NEW_DOCS} ?"):
+        for question in (OLD_QUESTION, f"Où habite le zorg{replies % NEW_DOCS} ?"):
             ask_exact(service, question, corpus)
             replies += 1
     out, err = proc.communicate()
@@ -82,15 +86,15 @@ def serve_during(service: QAService, proc: subprocess.Popen[str], corpus: Path) 
 
 def test_answers_stay_exact_while_qa_index_adds_documents(live: QAService, settings) -> None:
     new_corpus(settings.corpus)
-    # Two words only fiche0007 holds: with 64 hashed dimensions, "zorglub7" alone collides
-    # with words of ~50 of the 800 new documents (and BM25 stems it to "zorglub").
-    question = "Le zorglub7 habite-t-il à Quimper7 ?"
+    # Two words only fiche0007 holds: with 64 hashed dimensions, one word alone collides
+    # with words of many of the 800 new documents.
+    question = "Le zorg7 habite-t-il à Quimper7 ?"
     assert dense_sources(live, question) == dense_sources(live, OLD_QUESTION)  # nothing new yet
     proc = qa_subprocess("index", "--quiet", "--corpus", str(settings.corpus),
                          "--store", str(settings.store), "--model", settings.model)
     assert serve_during(live, proc, settings.corpus) > 0
     reply = ask_exact(live, question, settings.corpus)
-    assert reply["answer"] == "Le zorglub7 habite la ville de Quimper7."
+    assert reply["answer"] == "Le zorg7 habite la ville de Quimper7."
     assert reply["citations"][reply["answer_citation"] - 1]["source"] == "new/fiche0007.txt"
     # The vector search itself sees the new chunks: the embedded Chroma was reopened.
     assert "new/fiche0007.txt" in dense_sources(live, question)
@@ -99,7 +103,7 @@ def test_answers_stay_exact_while_qa_index_adds_documents(live: QAService, setti
 def test_an_embedded_chroma_client_does_not_see_another_process_until_reopened(
         live: QAService, settings) -> None:
     new_corpus(settings.corpus, 5)
-    question = "Où habite le zorglub3 ?"
+    question = "Où habite le zorg3 ?"
     assert "new/fiche0003.txt" not in dense_sources(live, question)  # loads the search index
     proc = qa_subprocess("index", "--quiet", "--corpus", str(settings.corpus),
                          "--store", str(settings.store), "--model", settings.model)
@@ -116,10 +120,10 @@ def test_a_rebuild_swapped_in_by_another_process_is_picked_up(live: QAService, s
     proc = qa_subprocess("index", "--rebuild", "--quiet", "--corpus", str(settings.corpus),
                          "--store", str(settings.store), "--model", settings.model)
     assert serve_during(live, proc, settings.corpus) > 0
-    reply = ask_exact(live, "Où habite le zorglub2 ?", settings.corpus)
-    assert reply["answer"] == "Le zorglub2 habite la ville de Quimper2."
+    reply = ask_exact(live, "Où habite le zorg2 ?", settings.corpus)
+    assert reply["answer"] == "Le zorg2 habite la ville de Quimper2."
     assert live.document("new/fiche0002.txt") is not None
-    assert "new/fiche0002.txt" in dense_sources(live, "Où habite le zorglub2 ?")
+    assert "new/fiche0002.txt" in dense_sources(live, "Où habite le zorg2 ?")
 
 
 def test_vectors_are_not_reopened_while_a_writer_holds_the_store(live: QAService,
