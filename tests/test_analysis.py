@@ -1,9 +1,22 @@
-from index.analysis import fold, language, stem, stems, terms
+import random
+
+from index.analysis import fold, fold_slowly, language, stem, stems, terms
 from index.lexical import analyze, match_query
 
 
 def test_fold_case_and_accents() -> None:
     assert fold("Élysée ÇA Noël") == "elysee ca noel"
+
+
+def test_fold_by_character_equals_folding_the_whole_text() -> None:
+    # The lexical index and the questions must fold alike: the per-character table must
+    # give exactly what NFKD of the whole case-folded text gives, including characters
+    # that fold to several ("ß" -> "ss", "ﬁ" -> "fi"), Greek final sigma and Hangul.
+    assert fold("ΟΔΟΣ Straße ﬁn ǅ") == fold_slowly("ΟΔΟΣ Straße ﬁn ǅ") == "οδοσ strasse fin dz"
+    pool = [chr(c) for c in range(0x20, 0x3000)] + [chr(c) for c in range(0xAC00, 0xAC40)]
+    rng = random.Random(0)
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 12))) for _ in range(5000)]
+    assert [fold(t) for t in texts] == [fold_slowly(t) for t in texts]
 
 
 def test_terms_drop_elisions_stopwords_and_single_letters() -> None:
