@@ -26,9 +26,10 @@ def _cell(data: dict[str, Any] | None, key: str) -> str:
 def tables(results: Path = RESULTS) -> str:
     """The Markdown tables of every result file under `results`."""
     found = _load(results)
-    lines = ["| pipeline | size | chunks | index s | floor s | ratio | chunks/s | "
+    lines = ["| pipeline | size | chunks | index s | floor s | ratio | CPU ratio | chunks/s | "
              "unchanged re-run s | index RSS MiB | query p50 ms | p95 ms | raw encode p50 ms "
-             "| p50/raw | serving RSS MiB |", "|" + "---|" * 14]
+             "| p50/raw | target p50 ms | p95/p50 | CPU overhead p50 ms | serving RSS MiB |",
+             "|" + "---|" * 18]
     for pipeline in ("ours", "peer"):
         for size in SIZES:
             index = found.get(f"index-{pipeline}-{size}")
@@ -40,10 +41,13 @@ def tables(results: Path = RESULTS) -> str:
             lines.append("| " + " | ".join([
                 pipeline, size, _cell(index or query, "chunks"), _cell(index, "index_seconds"),
                 _cell(index, "floor_seconds"), _cell(index, "ratio_to_floor"),
-                _cell(index, "chunks_per_second"), _cell(index, "unchanged_rerun_seconds_cli"),
+                _cell(index, "cpu_ratio_to_floor"), _cell(index, "chunks_per_second"),
+                _cell(index, "unchanged_rerun_seconds_cli"),
                 rss, _cell(query, "p50_ms"), _cell(query, "p95_ms"),
                 _cell(query, "raw_encode_p50_ms"), _cell(query, "p50_over_raw_p50"),
-                _cell(query, "serving_peak_rss_mb")]) + " |")
+                _cell(query, "target_p50_ms"), _cell(query, "p95_over_p50"),
+                _cell(query, "cpu_overhead_p50_ms"), _cell(query, "serving_peak_rss_mb")])
+                + " |")
     for size in SIZES:
         over = found.get(f"overhead-{size}")
         if over:

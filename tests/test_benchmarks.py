@@ -33,7 +33,7 @@ def test_index_query_and_summary_on_a_tiny_corpus(corpus: Path, tmp_path: Path) 
     assert ours["documents"] == 3
     assert ours["texts_in_floor"] == ours["texts_embedded"] == ours["floor_texts_encoded"]
     assert ours["unchanged_rerun_embedded"] == 0
-    assert ours["ratio_to_floor"] > 0
+    assert ours["ratio_to_floor"] > 0 and ours["index_cpu_seconds"] > 0
     peer = bench_index.run_peer(corpus, tmp_path / "peer", fake.embed_documents,
                                 fake.embed_queries)
     assert peer["chunks"] == len(split_corpus(corpus)) == 3
@@ -49,7 +49,9 @@ def test_index_query_and_summary_on_a_tiny_corpus(corpus: Path, tmp_path: Path) 
     common.write_result("index-ours-seeds", {**ours, "size": "seeds"}, results)
     common.write_result("query-peer-seeds", q_peer, results)
     table = summarize.tables(results)
-    assert f"| ours | seeds | {ours['chunks']} | {ours['index_seconds']} |" in table
+    assert (f"| ours | seeds | {ours['chunks']} | {ours['index_seconds']} | "
+            f"{ours['floor_seconds']} | {ours['ratio_to_floor']} | "
+            f"{ours['cpu_ratio_to_floor']} |") in table
     assert "| peer | seeds | 3 | - |" in table
     saved = json.loads((results / "index-ours-seeds.json").read_text())
     assert saved["machine"]["cores"] >= 1
@@ -72,8 +74,8 @@ def test_overhead_without_model_and_unchanged_cli_rerun(corpus: Path, tmp_path: 
 
 def test_floor_sample_scales_to_all_texts() -> None:
     fake = FakeEmbedder()
-    seconds, encoded = bench_index.floor_seconds(fake.embed_documents, ["a b"] * 10, sample=4)
-    assert encoded == 4 and fake.calls == 4 and seconds >= 0
+    seconds, cpu, encoded = bench_index.floor_times(fake.embed_documents, ["a b"] * 10, sample=4)
+    assert encoded == 4 and fake.calls == 4 and seconds >= 0 and cpu >= 0
 
 
 def test_large_corpus_never_repeats_a_file() -> None:
