@@ -257,15 +257,25 @@ class DocStore:
     @_guarded
     def lexical_search(self, question: str, k: int) -> list[tuple[Chunk, float]]:
         """BM25 search of the chunks for the words of `question`, best first."""
+        ranking = self.lexical_ranking(question, k)
+        chunks = self.chunks(cid for cid, _ in ranking)
+        return [(chunks[cid], score) for cid, score in ranking if cid in chunks]
+
+    @_guarded
+    def lexical_ranking(self, question: str, k: int) -> list[tuple[str, float]]:
+        """The ids of the `k` chunks that best match the words of `question`, with their
+        BM25 scores, best first.
+
+        Ranks inside the FTS5 table alone: joining the chunk texts before the LIMIT
+        (one query) read the text of every match, 2-3x slower on a 55,000-chunk index.
+        """
         query = match_query(question)
         if not query:
             return []
         rows = self._db.execute(
-            "SELECT l.id, c.source, c.start, c.end, substr(d.text, c.start + 1, c.end - c.start),"
-            " -bm25(lexical) AS score"
-            " FROM lexical l JOIN chunks c ON c.id = l.id JOIN documents d ON d.source = c.source"
-            " WHERE lexical MATCH ? ORDER BY bm25(lexical) LIMIT ?", (query, k)).fetchall()
-        return [(Chunk(i, s, a, b, t), float(score)) for i, s, a, b, t, score in rows]
+            "SELECT id, -bm25(lexical) FROM lexical WHERE lexical MATCH ?"
+            " ORDER BY bm25(lexical) LIMIT ?", (query, k)).fetchall()
+        return [(str(cid), float(score)) for cid, score in rows]
 
     # -- sentences ----------------------------------------------------------
     @_guarded

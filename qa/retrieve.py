@@ -90,14 +90,16 @@ class HybridRetriever:
         """
         depth = max(k, self.weights.depth)
         dense = self.dense.retrieve(query_vector, depth)
-        lexical = self.docs.lexical_search(question, max(depth, LEXICAL_SCORED))
+        lexical = self.docs.lexical_ranking(question, max(depth, LEXICAL_SCORED))
         found: dict[str, Chunk] = {p.chunk.id: p.chunk for p in dense}
-        found.update((c.id, c) for c, _ in lexical[:depth] if c.id not in found)
+        only_lexical = [cid for cid, _ in lexical[:depth] if cid not in found]
+        read = self.docs.chunks(only_lexical)  # texts only for the candidates
+        found.update((cid, read[cid]) for cid in only_lexical if cid in read)
         chunks = list(found.values())
         cosines = {p.chunk.id: p.score for p in dense}
         floor = min(cosines.values(), default=0.0)
         passage = np.array([cosines.get(c.id, floor) for c in chunks])
-        words = {c.id: score for c, score in lexical}
+        words = dict(lexical)
         return chunks, Evidence(passage, self._best_sentences(chunks, passage, query_vector),
                                 np.array([words.get(c.id, 0.0) for c in chunks]))
 

@@ -89,6 +89,19 @@ def test_lexical_index_finds_names_whatever_the_case(service: QAService) -> None
     assert service.stores.docs.lexical_search("qui ?", 5) == []
 
 
+def test_lexical_ranking_is_the_search_without_the_texts(service: QAService) -> None:
+    docs = service.stores.docs
+    question = "Le cacao et l'office"
+    ranking = docs.lexical_ranking(question, 5)
+    search = docs.lexical_search(question, 5)
+    assert ranking == [(c.id, score) for c, score in search]
+    assert [docs.chunks([cid])[cid].source for cid, _ in ranking] == [
+        "sub/gamma.txt", "alpha.txt"]
+    assert ranking[0][1] > ranking[1][1] > 0.0
+    assert docs.lexical_ranking(question, 1) == ranking[:1]
+    assert docs.lexical_ranking("qui ?", 5) == []
+
+
 def test_lexical_index_follows_deletions(service: QAService) -> None:
     docs = service.stores.docs
     with docs.transaction():
