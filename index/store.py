@@ -167,7 +167,8 @@ class VectorStore:
         """Every stored chunk id."""
         return set(self._collection.get(include=[])["ids"])
 
-    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+    def nearest(self, vector: np.ndarray, k: int,
+                size: int | None = None) -> list[tuple[str, float]]:
         """The ids of the `k` chunks nearest to `vector` with their cosines, best first,
         equal scores by id.
 
@@ -178,10 +179,17 @@ class VectorStore:
         candidates: asking for the whole collection when it holds at most
         EXHAUSTIVE_UP_TO chunks makes the search exhaustive, hence exact and the
         same in every run; a larger one is searched WIDE_SEARCH deep.
+
+        Args:
+            vector: the question's vector.
+            k: how many to return.
+            size: the number of chunks stored, when the caller knows it (the
+                document store's count, kept equal): Chroma's own count takes 4 ms
+                at 55,000 chunks, SQLite's 0.5 ms. It only sets the search breadth.
         """
         if k <= 0:
             raise ValueError(f"k must be positive, got {k}")
-        total = self.count()
+        total = self.count() if size is None else size
         if total == 0:
             return []
         breadth = total if total <= EXHAUSTIVE_UP_TO else min(total, max(k, WIDE_SEARCH))

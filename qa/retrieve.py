@@ -45,7 +45,7 @@ class DenseRetriever:
         """
         if k <= 0:
             raise ValueError(f"k must be positive, got {k}")
-        nearest = dict(self.vectors.nearest(query_vector, k))
+        nearest = dict(self.vectors.nearest(query_vector, k, self.docs.count("chunks")))
         chunks = self.docs.chunks(nearest)
         return [Passage(chunks[cid], score) for cid, score in nearest.items() if cid in chunks]
 

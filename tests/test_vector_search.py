@@ -74,3 +74,19 @@ def test_equal_scores_come_in_id_order(tmp_path: Path) -> None:
         assert [h.chunk.text for h in hits] == ["a", "b", "c", "z"]
     finally:
         store.close()
+
+
+def test_a_size_given_by_the_caller_replaces_chromas_count(
+        random_store: tuple[Path, np.ndarray]) -> None:
+    path, vectors = random_store
+    store = VectorStore(path, create=False)
+    queries = _unit_rows(np.random.default_rng(10), 20)
+    try:
+        for query in queries:
+            exact = np.argsort(-(vectors @ query), kind="stable")[:K]
+            given = store.nearest(query, K, size=N)
+            assert [cid for cid, _ in given] == [f"c{i:04d}" for i in exact]
+            assert given == store.nearest(query, K)
+        assert store.nearest(queries[0], K, size=0) == []  # nothing committed yet
+    finally:
+        store.close()
