@@ -11,7 +11,7 @@ import contextlib
 import functools
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
@@ -43,6 +43,10 @@ CREATE TABLE IF NOT EXISTS entities (
 CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5(
     id UNINDEXED, source UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2');
 """
+
+# Spans per query of `sentence_vectors`: an OR of this many terms stays far below
+# SQLite's expression-depth limit (1,000).
+_SPANS_PER_QUERY = 200
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -292,6 +296,26 @@ class DocStore:
             return spans, np.zeros((0, 0), dtype=np.float32)
         vectors = np.stack([np.frombuffer(v, dtype=np.float16) for _, _, v in rows])
         return spans, vectors.astype(np.float32)
+
+    @_guarded
+    def sentence_vectors(self, spans: Sequence[tuple[str, int, int]]) -> list[np.ndarray]:
+        """For each (source, start, end), the vectors of the sentences overlapping it (as
+        `sentences_between` gives them), read in a few queries instead of one per span."""
+        found: dict[str, list[tuple[int, int, bytes]]] = {}
+        for begin in range(0, len(spans), _SPANS_PER_QUERY):
+            part = spans[begin:begin + _SPANS_PER_QUERY]
+            where = " OR ".join(["(source = ? AND start < ? AND end > ?)"] * len(part))
+            rows = self._db.execute(
+                f"SELECT source, start, end, vector FROM sentences WHERE {where}",
+                [x for source, start, end in part for x in (source, end, start)]).fetchall()
+            for source, start, end, vector in rows:
+                found.setdefault(source, []).append((int(start), int(end), vector))
+        out = []
+        for source, start, end in spans:
+            inside = sorted(r for r in found.get(source, ()) if r[0] < end and r[1] > start)
+            out.append(np.stack([np.frombuffer(v, dtype=np.float16) for _, _, v in inside])
+                       .astype(np.float32) if inside else np.zeros((0, 0), dtype=np.float32))
+        return out
 
     @_guarded
     def sentence_spans(self, source: str) -> list[tuple[int, int]]:

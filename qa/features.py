@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.analysis import language, stems
-from qa.context import CONTEXT_FEATURES, DocumentContext, context_matrix
+from qa.context import CONTEXT_FEATURES, DocumentContext, context_matrix, stem_list
 from qa.question import answer_spans, head_noun, names_head, raw_spans
 
 FEATURES = ("cos", "cos_gap", "lex", "lex_prev", "lex_next", "cos_prev_gap", "anaphor",
@@ -62,7 +63,7 @@ def _coverage(q_stems: list[str], weights: dict[str, float], text_stems: set[str
     return sum(weights[s] for s in q_stems if s in text_stems) / total
 
 
-def _bigrams(words: list[str]) -> set[tuple[str, str]]:
+def _bigrams(words: Sequence[str]) -> set[tuple[str, str]]:
     return set(zip(words, words[1:], strict=False))
 
 
@@ -118,7 +119,7 @@ def feature_matrix(question: str, kind: str, candidates: list[Candidate],
     """
     lexical = shared_words(question) if cross else question
     q_stems = list(dict.fromkeys(stems(lexical)))
-    sets = [set(stems(c.text)) for c in candidates]
+    sets = [set(stem_list(c.text)) for c in candidates]
     n = len(candidates)
     weights = {s: math.log(1 + n / (1 + sum(1 for t in sets if s in t))) for s in q_stems}
     cos = np.array([c.cos for c in candidates], dtype=np.float64)
@@ -136,13 +137,13 @@ def feature_matrix(question: str, kind: str, candidates: list[Candidate],
         anaphor = bool(c.prev_text and ANAPHOR.match(c.text))
         anaphors.append(anaphor)
         if anaphor:  # read with the sentence it refers to, as it will be quoted
-            words = words | set(stems(c.prev_text))
+            words = words | set(stem_list(c.prev_text))
         cos_eff = max(c.cos, c.prev_cos) if anaphor else c.cos
         rows.append([
             cos_eff, (cos_eff - top) / spread,
             _coverage(q_stems, weights, words),
-            _coverage(q_stems, weights, set(stems(c.prev_text))),
-            _coverage(q_stems, weights, set(stems(c.next_text))),
+            _coverage(q_stems, weights, set(stem_list(c.prev_text))),
+            _coverage(q_stems, weights, set(stem_list(c.next_text))),
             (c.prev_cos - top) / spread,
             1.0 if anaphor else 0.0,
             1.0 if typed else 0.0,
@@ -152,7 +153,7 @@ def feature_matrix(question: str, kind: str, candidates: list[Candidate],
             math.log(1 + len(c.text)) / 6,
             c.passage_score / best_passage,
             1.0 if c.first else 0.0,
-            len(q_bigrams & _bigrams(stems(c.text))) / max(len(q_bigrams), 1),
+            len(q_bigrams & _bigrams(stem_list(c.text))) / max(len(q_bigrams), 1),
             1.0 if typed and names_head(c.text, raw_spans(kind, c.text, ents), head) else 0.0,
         ])
     matrix = np.array(rows, dtype=np.float64).reshape(n, 16)

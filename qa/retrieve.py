@@ -107,8 +107,8 @@ class HybridRetriever:
                         query_vector: np.ndarray) -> np.ndarray:
         """Each candidate's best sentence cosine (its own cosine when it has no sentence)."""
         best = passage.copy()
-        for i, chunk in enumerate(chunks):
-            _, vectors = self.docs.sentences_between(chunk.source, chunk.start, chunk.end)
+        found = self.docs.sentence_vectors([(c.source, c.start, c.end) for c in chunks])
+        for i, vectors in enumerate(found):
             if len(vectors):
                 best[i] = float((vectors @ query_vector).max())
         return best

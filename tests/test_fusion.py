@@ -117,3 +117,16 @@ def test_retrieval_is_the_same_every_time(service: QAService) -> None:
     assert service.retriever.retrieve(question, vector, 5) == first
     assert [p.score for p in first] == sorted((p.score for p in first), reverse=True)
 
+
+
+def test_sentence_vectors_of_many_spans_equal_one_query_per_span(service: QAService) -> None:
+    docs = service.stores.docs
+    spans = [(source, a, b) for source in sorted(docs.document_hashes())
+             for _, a, b in docs.chunk_spans(source)]
+    spans += [(spans[0][0], 0, 1), ("missing.txt", 0, 10), (spans[0][0], 5, 5)]
+    got = docs.sentence_vectors(spans)
+    assert len(got) == len(spans) and len(got[-2]) == 0  # an unknown source has none
+    for (source, a, b), vectors in zip(spans, got, strict=True):
+        _, expected = docs.sentences_between(source, a, b)
+        np.testing.assert_array_equal(vectors, expected)
+    assert sum(len(v) for v in got[:-3]) >= docs.count("sentences")  # every sentence read
