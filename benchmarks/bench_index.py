@@ -122,33 +122,49 @@ def run_peer(corpus: Path, store: Path, encode_docs: Encode, encode_query: Encod
             "chunks_per_second": round(len(texts) / seconds, 2)}
 
 
-def report_existing(store: Path, encode: Encode, runs_file: Path,
-                    sample: int) -> dict[str, Any]:
-    """Time and memory of a `qa index` build recorded by `benchmarks.measure`, and its floor.
+def report_existing(store: Path, encode: Encode, runs_file: Path, sample: int,
+                    pipeline: str = "ours", corpus: Path | None = None) -> dict[str, Any]:
+    """Time and memory of a build recorded by `benchmarks.measure` (`qa index`, or
+    `python -m benchmarks.peer index` for the peer), and its floor.
 
     A build interrupted and resumed has several runs: their seconds add up, and
     the peak memory is the largest of them.
     """
     import json
 
-    from index.layout import open_stores
-
     runs = json.loads(runs_file.read_text())
-    texts = stored_texts(store)
+    if pipeline == "ours":
+        texts = stored_texts(store)
+        chunks, documents = _counts(store)
+    else:
+        from benchmarks.peer import split_corpus
+
+        assert corpus is not None
+        pieces = split_corpus(corpus)
+        texts = [text for _, text in pieces]
+        chunks, documents = len(pieces), len({source for source, _ in pieces})
     floor, floor_cpu, encoded = floor_times(encode, texts, sample)
     seconds = sum(float(r["seconds"]) for r in runs)
     cpu = sum(float(r.get("cpu_seconds", 0.0)) for r in runs)
-    stores = open_stores(store)
-    chunks, documents = stores.docs.count("chunks"), stores.docs.count("documents")
-    stores.close()
     return {"documents": documents, "chunks": chunks, "texts_in_floor": len(texts),
             "floor_texts_encoded": encoded, "index_seconds": round(seconds, 3),
             "index_runs": len(runs), "index_peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
             "index_summaries": [r["stdout"].strip() for r in runs],
             "floor_seconds": round(floor, 3), "ratio_to_floor": round(seconds / floor, 3),
             "index_cpu_seconds": round(cpu, 3), "floor_cpu_seconds": round(floor_cpu, 3),
-            "cpu_ratio_to_floor": round(cpu / floor_cpu, 3) if cpu else None,
+            "cpu_ratio_to_floor": round(cpu / floor_cpu, 3) if cpu and floor_cpu else None,
             "chunks_per_second": round(chunks / seconds, 2)}
+
+
+def _counts(store: Path) -> tuple[int, int]:
+    """Chunks and documents of our index at `store`."""
+    from index.layout import open_stores
+
+    stores = open_stores(store)
+    try:
+        return stores.docs.count("chunks"), stores.docs.count("documents")
+    finally:
+        stores.close()
 
 
 def cli_rerun_seconds(corpus: Path, store: Path, model: str | None = None) -> float:
@@ -170,8 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="time the floor on this many random texts, scaled up (0: all)")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--existing", type=Path,
-                        help="ours only: report an index already built by `qa index` under "
-                             "benchmarks.measure (its runs JSON) instead of building one")
+                        help="report an index already built under benchmarks.measure (its "
+                             "runs JSON: `qa index`, or `python -m benchmarks.peer index` "
+                             "for the peer) instead of building one")
     args = parser.parse_args(argv)
     from benchmarks.peer import encoders
     from qa.config import Settings
@@ -185,8 +202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     docs(["warm up"])
     load = round(time.perf_counter() - began, 3)
     if args.existing:
-        data = report_existing(store, docs, args.existing, args.floor_sample)
-        data["unchanged_rerun_seconds_cli"] = cli_rerun_seconds(corpus, store)
+        data = report_existing(store, docs, args.existing, args.floor_sample, args.pipeline,
+                               corpus)
+        if args.pipeline == "ours":
+            data["unchanged_rerun_seconds_cli"] = cli_rerun_seconds(corpus, store)
     elif args.pipeline == "ours":
         data = run_ours(corpus, store, embedder, docs, args.floor_sample)
         data["unchanged_rerun_seconds_cli"] = cli_rerun_seconds(corpus, store)

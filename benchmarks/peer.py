@@ -6,7 +6,7 @@ update (a re-run embeds everything again), no exact offsets: a baseline for
 speed and memory, not for answers. It talks to chromadb and the model directly,
 as the tutorial does, on purpose.
 
-    python -m benchmarks.peer index --corpus DIR --store DIR
+    python -m benchmarks.peer index --corpus DIR --store DIR   # resumes a cut build
     python -m benchmarks.peer ask --store DIR "question"
 """
 
@@ -61,18 +61,25 @@ class PeerPipeline:
         self.encode_query = encode_query
 
     def index(self, corpus: Path) -> list[str]:
-        """Split, embed and add every chunk; return the chunk texts embedded."""
+        """Split, embed and add every chunk; return the chunk texts.
+
+        Chunks are embedded and added `_BATCH` at a time (langchain-chroma embeds
+        every text before adding any): a batch already in the store is skipped,
+        so a long build cut short resumes where it stopped.
+        """
         pieces = split_corpus(corpus)
-        texts = [text for _, text in pieces]
-        vectors = self.encode_documents(texts)
+        ids = [f"{source}#{i}" for i, (source, _) in enumerate(pieces)]
+        stored = set(self.collection.get(include=[])["ids"])
         for begin in range(0, len(pieces), _BATCH):
-            part = pieces[begin:begin + _BATCH]
+            part, part_ids = pieces[begin:begin + _BATCH], ids[begin:begin + _BATCH]
+            if stored.issuperset(part_ids):
+                continue
+            vectors = self.encode_documents([text for _, text in part])
             self.collection.upsert(
-                ids=[f"{source}#{begin + i}" for i, (source, _) in enumerate(part)],
-                embeddings=vectors[begin:begin + _BATCH].tolist(),
+                ids=part_ids, embeddings=vectors.tolist(),
                 documents=[text for _, text in part],
                 metadatas=[{"source": source} for source, _ in part])
-        return texts
+        return [text for _, text in pieces]
 
     def ask(self, question: str, k: int = 5) -> list[tuple[str, str]]:
         """The top-k chunks as (source, text)."""

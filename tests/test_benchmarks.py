@@ -174,3 +174,30 @@ def test_reader_measures_and_training_run_on_a_tiny_corpus(service, tmp_path: Pa
     assert train_reader.top1(answerable, np.array(service.reader.weights.sentence)) == 1.0
     a = train_reader.train_abstention(found, w, cross=True)
     assert a.shape == (4,) and a[2] == 0.0  # coverage is constant across languages: no weight
+
+
+def test_a_cut_peer_build_resumes_and_is_reported_from_its_runs(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import peer as peer_module
+
+    monkeypatch.setattr(peer_module, "_BATCH", 2)  # 3 chunks: batches of 2 and 1
+    fake = FakeEmbedder()
+    store = tmp_path / "peer"
+    pipeline = peer_module.PeerPipeline(store, fake.embed_documents, fake.embed_queries)
+    texts = pipeline.index(corpus)
+    assert len(texts) == 3 and fake.calls == 3
+    ids = sorted(pipeline.collection.get(include=[])["ids"])
+    pipeline.collection.delete(ids=[ids[-1]])  # as if cut before its batch was added
+    assert pipeline.index(corpus) == texts
+    assert sorted(pipeline.collection.get(include=[])["ids"]) == ids
+    assert fake.calls == 3 + 1  # only the missing batch again
+    assert pipeline.index(corpus) == texts and fake.calls == 4  # nothing left to do
+    pipeline.close()
+    runs = tmp_path / "runs.json"
+    runs.write_text(json.dumps([
+        {"seconds": 3.0, "cpu_seconds": 5.0, "peak_rss_mb": 10.0, "stdout": "cut\n"},
+        {"seconds": 1.0, "cpu_seconds": 2.0, "peak_rss_mb": 12.0, "stdout": "3 chunks\n"}]))
+    data = bench_index.report_existing(store, fake.embed_documents, runs, 0, "peer", corpus)
+    assert (data["chunks"], data["documents"], data["texts_in_floor"]) == (3, 3, 3)
+    assert (data["index_seconds"], data["index_cpu_seconds"], data["index_runs"]) == (4.0, 7.0, 2)
+    assert data["index_peak_rss_mb"] == 12.0 and data["index_summaries"] == ["cut", "3 chunks"]
