@@ -259,13 +259,6 @@ class DocStore:
                                      [(i, s, analyze(t)) for i, s, t in rows])
 
     @_guarded
-    def lexical_search(self, question: str, k: int) -> list[tuple[Chunk, float]]:
-        """BM25 search of the chunks for the words of `question`, best first."""
-        ranking = self.lexical_ranking(question, k)
-        chunks = self.chunks(cid for cid, _ in ranking)
-        return [(chunks[cid], score) for cid, score in ranking if cid in chunks]
-
-    @_guarded
     def lexical_ranking(self, question: str, k: int) -> list[tuple[str, float]]:
         """The ids of the `k` chunks that best match the words of `question`, with their
         BM25 scores, best first.
@@ -291,11 +284,7 @@ class DocStore:
             "SELECT start, end, vector FROM sentences WHERE source = ? AND start < ? AND end > ?"
             " ORDER BY start", (source, end, start),
         ).fetchall()
-        spans = [(int(a), int(b)) for a, b, _ in rows]
-        if not rows:
-            return spans, np.zeros((0, 0), dtype=np.float32)
-        vectors = np.stack([np.frombuffer(v, dtype=np.float16) for _, _, v in rows])
-        return spans, vectors.astype(np.float32)
+        return [(int(a), int(b)) for a, b, _ in rows], _vectors([v for _, _, v in rows])
 
     @_guarded
     def sentence_vectors(self, spans: Sequence[tuple[str, int, int]]) -> list[np.ndarray]:
@@ -310,12 +299,9 @@ class DocStore:
                 [x for source, start, end in part for x in (source, end, start)]).fetchall()
             for source, start, end, vector in rows:
                 found.setdefault(source, []).append((int(start), int(end), vector))
-        out = []
-        for source, start, end in spans:
-            inside = sorted(r for r in found.get(source, ()) if r[0] < end and r[1] > start)
-            out.append(np.stack([np.frombuffer(v, dtype=np.float16) for _, _, v in inside])
-                       .astype(np.float32) if inside else np.zeros((0, 0), dtype=np.float32))
-        return out
+        return [_vectors([v for _, _, v in sorted(
+                    r for r in found.get(source, ()) if r[0] < end and r[1] > start)])
+                for source, start, end in spans]
 
     @_guarded
     def sentence_spans(self, source: str) -> list[tuple[int, int]]:
@@ -370,3 +356,10 @@ class DocStore:
     def clear_entities(self) -> None:
         """Forget every stored entity (tagged by another model)."""
         self._db.execute("DELETE FROM entities")
+
+
+def _vectors(blobs: list[bytes]) -> np.ndarray:
+    """Stored sentence vectors (float16 bytes) as float32 rows; (0, 0) when none."""
+    if not blobs:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([np.frombuffer(b, dtype=np.float16) for b in blobs]).astype(np.float32)

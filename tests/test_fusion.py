@@ -73,28 +73,29 @@ def test_a_near_passage_gets_credit_for_words_beyond_the_lexical_candidates(
                                 FusionWeights(depth=1))
     vector = service.embedder.embed_queries(["Jean Dupont dirige l'office central"])[0]
     question = "Le cacao et l'office"
-    lexical = service.stores.docs.lexical_search(question, 5)
-    assert lexical[0][0].source == "sub/gamma.txt"  # the office is only the 2nd word match
+    docs = service.stores.docs
+    lexical = docs.lexical_ranking(question, 5)
+    first = lexical[0][0]
+    assert docs.chunks([first])[first].source == "sub/gamma.txt"  # the office: 2nd match
     chunks, evidence = retriever.candidates(question, vector)
     assert [c.source for c in chunks] == ["alpha.txt", "sub/gamma.txt"]
-    assert evidence.lexical[0] == pytest.approx(dict(
-        (c.id, s) for c, s in lexical)[chunks[0].id])
+    assert evidence.lexical[0] == pytest.approx(dict(lexical)[chunks[0].id])
 
 
 def test_lexical_index_finds_names_whatever_the_case(service: QAService) -> None:
-    hits = service.stores.docs.lexical_search("DUPONT", 5)
-    assert {c.source for c, _ in hits} == {"alpha.txt"}
-    assert all(service.stores.docs.get_document(c.source).text[c.start:c.end] == c.text
-               for c, _ in hits)
-    assert service.stores.docs.lexical_search("qui ?", 5) == []
+    docs = service.stores.docs
+    ranking = docs.lexical_ranking("DUPONT", 5)
+    hits = docs.chunks(cid for cid, _ in ranking)
+    assert len(hits) == len(ranking) and {c.source for c in hits.values()} == {"alpha.txt"}
+    assert all(docs.get_document(c.source).text[c.start:c.end] == c.text
+               for c in hits.values())
+    assert docs.lexical_ranking("qui ?", 5) == []
 
 
-def test_lexical_ranking_is_the_search_without_the_texts(service: QAService) -> None:
+def test_lexical_ranking_orders_chunk_ids_by_bm25(service: QAService) -> None:
     docs = service.stores.docs
     question = "Le cacao et l'office"
     ranking = docs.lexical_ranking(question, 5)
-    search = docs.lexical_search(question, 5)
-    assert ranking == [(c.id, score) for c, score in search]
     assert [docs.chunks([cid])[cid].source for cid, _ in ranking] == [
         "sub/gamma.txt", "alpha.txt"]
     assert ranking[0][1] > ranking[1][1] > 0.0
@@ -106,7 +107,7 @@ def test_lexical_index_follows_deletions(service: QAService) -> None:
     docs = service.stores.docs
     with docs.transaction():
         docs.delete_document("alpha.txt")
-    assert docs.lexical_search("Dupont", 5) == []
+    assert docs.lexical_ranking("Dupont", 5) == []
 
 
 def test_retrieval_is_the_same_every_time(service: QAService) -> None:
