@@ -81,7 +81,6 @@ class EntityTagger:
         self._cache: dict[tuple[str, int, int], Entities] = {}
         self._size = cache_size
         self._lock = threading.Lock()
-        self._load_lock = threading.Lock()
 
     def preload(self, without_torch: bool = False) -> None:
         """Start loading the pipeline in a background thread, if not loaded yet.
@@ -99,13 +98,13 @@ class EntityTagger:
         return self._load() is not None
 
     def _load(self, without_torch: bool = False) -> Any:
-        with self._load_lock:  # a preload may be under way: wait for it, load once
-            if self._nlp is None and not self._failed:
-                try:
-                    self._nlp = _shared_pipeline(without_torch)
-                except (ImportError, OSError):
-                    self._failed = True
-            return self._nlp
+        # A preload may be under way: `_shared_pipeline` waits for it and loads once.
+        if self._nlp is None and not self._failed:
+            try:
+                self._nlp = _shared_pipeline(without_torch)
+            except (ImportError, OSError):
+                self._failed = True
+        return self._nlp
 
     def tag(self, texts: list[str], tick: Callable[[int], None] | None = None
             ) -> list[Entities] | None:

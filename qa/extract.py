@@ -80,9 +80,10 @@ class SentenceReader:
         """Named-entity spans of each candidate fitting `kind` (stored at index time, or
         tagged now); None for other kinds, or when untagged and spaCy cannot load."""
         labels = LABELS.get(kind)
-        found = None if labels is None else candidate_entities(self.docs, self.tagger,
-                                                               candidates)
-        if labels is None or found is None:
+        if labels is None:
+            return None
+        found = candidate_entities(self.docs, self.tagger, candidates)
+        if found is None:
             return None
         return [[(a, b) for a, b, label in spans if label in labels] for spans in found]
 
