@@ -65,6 +65,15 @@ def floor_times(encode: Encode, texts: list[str], sample: int = 0) -> tuple[floa
     return took * scale, cpu_took * scale, len(chosen)
 
 
+def _against_floor(seconds: float, cpu: float, floor: float, floor_cpu: float
+                   ) -> dict[str, Any]:
+    """A build's wall and CPU seconds next to its floor's, and their ratios."""
+    return {"index_seconds": round(seconds, 3), "floor_seconds": round(floor, 3),
+            "ratio_to_floor": round(seconds / floor, 3),
+            "index_cpu_seconds": round(cpu, 3), "floor_cpu_seconds": round(floor_cpu, 3),
+            "cpu_ratio_to_floor": round(cpu / floor_cpu, 3) if cpu and floor_cpu else None}
+
+
 def run_ours(corpus: Path, store: Path, embedder: Any, encode: Encode,
              sample: int = 0) -> dict[str, Any]:
     """Build our index of `corpus` at `store` from scratch; time it and its floor."""
@@ -86,10 +95,8 @@ def run_ours(corpus: Path, store: Path, embedder: Any, encode: Encode,
     documents, _ = load_corpus(corpus)
     return {"documents": len(documents), "chunks": summary.chunks,
             "texts_embedded": summary.embedded, "texts_in_floor": len(texts),
-            "floor_texts_encoded": encoded, "index_seconds": round(summary.seconds, 3),
-            "floor_seconds": round(floor, 3), "ratio_to_floor": round(summary.seconds / floor, 3),
-            "index_cpu_seconds": round(cpu, 3), "floor_cpu_seconds": round(floor_cpu, 3),
-            "cpu_ratio_to_floor": round(cpu / floor_cpu, 3) if floor_cpu > 0 else None,
+            "floor_texts_encoded": encoded,
+            **_against_floor(summary.seconds, cpu, floor, floor_cpu),
             "chunks_per_second": round(summary.chunks / summary.seconds, 2),
             "sentences_tagged": summary.tagged,
             "tagging_seconds": round(summary.tagging_seconds, 3),
@@ -113,12 +120,8 @@ def run_peer(corpus: Path, store: Path, encode_docs: Encode, encode_query: Encod
     peer.close()
     floor, floor_cpu, encoded = floor_times(encode_docs, texts, sample)
     return {"chunks": len(texts), "texts_embedded": len(texts), "texts_in_floor": len(texts),
-            "floor_texts_encoded": encoded, "index_seconds": round(seconds, 3),
-            "floor_seconds": round(floor, 3), "ratio_to_floor": round(seconds / floor, 3),
-            "index_cpu_seconds": round(cpu_seconds, 3),
-            "floor_cpu_seconds": round(floor_cpu, 3),
-            "cpu_ratio_to_floor": (round(cpu_seconds / floor_cpu, 3)
-                                   if floor_cpu > 0 else None),
+            "floor_texts_encoded": encoded,
+            **_against_floor(seconds, cpu_seconds, floor, floor_cpu),
             "chunks_per_second": round(len(texts) / seconds, 2)}
 
 
@@ -147,12 +150,9 @@ def report_existing(store: Path, encode: Encode, runs_file: Path, sample: int,
     seconds = sum(float(r["seconds"]) for r in runs)
     cpu = sum(float(r.get("cpu_seconds", 0.0)) for r in runs)
     return {"documents": documents, "chunks": chunks, "texts_in_floor": len(texts),
-            "floor_texts_encoded": encoded, "index_seconds": round(seconds, 3),
+            "floor_texts_encoded": encoded, **_against_floor(seconds, cpu, floor, floor_cpu),
             "index_runs": len(runs), "index_peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
             "index_summaries": [r["stdout"].strip() for r in runs],
-            "floor_seconds": round(floor, 3), "ratio_to_floor": round(seconds / floor, 3),
-            "index_cpu_seconds": round(cpu, 3), "floor_cpu_seconds": round(floor_cpu, 3),
-            "cpu_ratio_to_floor": round(cpu / floor_cpu, 3) if cpu and floor_cpu else None,
             "chunks_per_second": round(chunks / seconds, 2)}
 
 

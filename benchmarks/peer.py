@@ -2,7 +2,8 @@
 
 RecursiveCharacterTextSplitter (chunk 1000, overlap 200), the same embedding
 model, chromadb, top-5 nearest chunks. No sentence vectors, no incremental
-update (a re-run embeds everything again), no exact offsets: a baseline for
+update (a re-run only adds the batches missing from the store, to finish a cut
+build; edited files go unnoticed), no exact offsets: a baseline for
 speed and memory, not for answers. It talks to chromadb and the model directly,
 as the tutorial does, on purpose.
 
