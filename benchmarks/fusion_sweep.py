@@ -10,7 +10,7 @@ every fusion below is scored on the same data:
 - the learned linear fusion (`qa.fusion`), shipped weights.
 
 Usage (index built by `qa eval --index-dir DIR ...`; question vectors cached beside it):
-    .venv/bin/python benchmarks/fusion_sweep.py --index-dir DIR --questions FILE.jsonl
+    .venv/bin/python -m benchmarks.fusion_sweep --index-dir DIR --questions FILE.jsonl
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ candidates over the first 10 passages, as `qa ask` reads them:
 - chars: mean length of the quoted answers.
 
 Usage (indexes built by `qa eval --index-dir DIR ...`):
-    .venv/bin/python benchmarks/reader_sets.py --index-dir DIR --questions FILE.jsonl
+    .venv/bin/python -m benchmarks.reader_sets --index-dir DIR --questions FILE.jsonl
 """
 
 from __future__ import annotations

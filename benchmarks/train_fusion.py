@@ -10,7 +10,7 @@ Reports R@1/R@5 on a held-out fifth of the training paragraphs, then fits on all
 
 Usage (index of the 761-paragraph corpus built by `qa eval --index-dir DIR ...`; the
 question vectors are cached in DIR/train_queries.npy, as train_reader.py does):
-    .venv/bin/python benchmarks/train_fusion.py --index-dir DIR
+    .venv/bin/python -m benchmarks.train_fusion --index-dir DIR
 """
 
 from __future__ import annotations

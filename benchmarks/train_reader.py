@@ -9,7 +9,7 @@ piaf_hard/eval.jsonl (never on squadfr). Two small models:
   from the results (a corpus lacking their document). Threshold table printed.
 
 Usage (index built once by `qa eval --index-dir /tmp/qe_piaf ...` on the 761-paragraph corpus):
-    .venv/bin/python benchmarks/train_reader.py --index-dir /tmp/qe_piaf [--write]
+    .venv/bin/python -m benchmarks.train_reader --index-dir /tmp/qe_piaf [--write]
 """
 
 from __future__ import annotations
