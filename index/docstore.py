@@ -82,6 +82,7 @@ class DocStore:
 
     def _connect(self) -> None:
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._counts: dict[str, tuple[tuple[int, int], int]] = {}
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
@@ -240,10 +241,20 @@ class DocStore:
 
     @_guarded
     def count(self, table: str) -> int:
-        """Number of rows of `documents`, `chunks` or `sentences`."""
+        """Number of rows of `documents`, `chunks` or `sentences`.
+
+        Remembered until this connection writes or sees another's commit (a
+        pragma instead of a count: 0.8 ms a question at 55,000 chunks). Inside a
+        snapshot, both stand still, so the count is the snapshot's.
+        """
         if table not in {"documents", "chunks", "sentences"}:
             raise ValueError(f"unknown table {table!r}")
-        return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+        state = (self.data_version(), self._db.total_changes)
+        known = self._counts.get(table)
+        if known is None or known[0] != state:
+            known = self._counts[table] = (state, int(
+                self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]))
+        return known[1]
 
     # -- lexical index (same transactions as the documents) -------------------
     def _backfill_lexical(self) -> None:

@@ -236,3 +236,36 @@ def test_readers_see_the_lock_while_a_rebuild_swaps_the_folders(settings, fake_e
     assert free_during == [False, False]  # after `store -> .old`, and after `.rebuild -> store`
     with try_reading(settings.store) as free:
         assert free is True
+
+
+def test_the_chunk_count_follows_own_writes_others_commits_and_snapshots(tmp_path) -> None:
+    """`DocStore.count` is remembered, never stale: the search breadth depends on it."""
+    from index.documents import Document
+
+    def put(store: DocStore, source: str, n: int) -> None:
+        text = "Une phrase. " * n
+        chunks = [Chunk(f"{source}-{i}", source, 12 * i, 12 * i + 11, "Une phrase.")
+                  for i in range(n)]
+        with store.transaction():
+            store.replace_document(Document(source, text, source, ""), chunks, [],
+                                   np.zeros((0, 4), dtype=np.float32))
+
+    mine, other = DocStore(tmp_path / "d.sqlite"), DocStore(tmp_path / "d.sqlite")
+    try:
+        assert mine.count("chunks") == 0
+        put(mine, "a.txt", 3)
+        assert mine.count("chunks") == 3  # its own write
+        put(other, "b.txt", 2)
+        assert mine.count("chunks") == 5  # another connection's commit
+        with mine.snapshot():
+            assert mine.count("chunks") == 5
+            put(other, "c.txt", 4)
+            assert mine.count("chunks") == 5  # not seen inside the snapshot
+        assert mine.count("chunks") == 9
+        with mine.transaction():
+            mine.delete_document("a.txt")
+        assert mine.count("chunks") == 6
+        assert mine.count("documents") == 2
+    finally:
+        mine.close()
+        other.close()
