@@ -18,7 +18,7 @@ from typing import Any
 MODEL = "fr_core_news_sm"
 Entities = tuple[tuple[int, int, str], ...]  # (start, end, label), relative to the text
 
-_pipeline: list[Any] = []  # the loaded pipeline, once loaded (shared in the process)
+_pipeline: list[Any] = []  # the loaded pipeline (or None: cannot load), shared in the process
 _load_lock = threading.Lock()
 _pipe_lock = threading.Lock()  # one pipeline, used by one thread at a time
 
@@ -56,11 +56,15 @@ def _load_pipeline(without_torch: bool) -> Any:
             del sys.modules["torch"]
 
 
-def _shared_pipeline(without_torch: bool) -> Any:
-    """The process's pipeline, loaded by the first caller; raises ImportError/OSError."""
+def _shared_pipeline(without_torch: bool = False) -> Any:
+    """The process's pipeline, loaded by the first caller (a later one waits for that
+    load); None when spaCy or its model cannot load, which is not tried again."""
     with _load_lock:
         if not _pipeline:
-            _pipeline.append(_load_pipeline(without_torch))
+            try:
+                _pipeline.append(_load_pipeline(without_torch))
+            except (ImportError, OSError):
+                _pipeline.append(None)
         return _pipeline[0]
 
 
@@ -76,8 +80,6 @@ class EntityTagger:
     """
 
     def __init__(self, cache_size: int = 200_000) -> None:
-        self._nlp: Any = None
-        self._failed = False
         self._cache: dict[tuple[str, int, int], Entities] = {}
         self._size = cache_size
         self._lock = threading.Lock()
@@ -88,23 +90,14 @@ class EntityTagger:
         Args:
             without_torch: load without importing torch (see `_load_pipeline`).
         """
-        if self._nlp is None and not self._failed:
-            threading.Thread(target=self._load, args=(without_torch,),
+        if not _pipeline:
+            threading.Thread(target=_shared_pipeline, args=(without_torch,),
                              name="spacy-load", daemon=True).start()
 
     @property
     def available(self) -> bool:
         """True when the spaCy pipeline loads."""
-        return self._load() is not None
-
-    def _load(self, without_torch: bool = False) -> Any:
-        # A preload may be under way: `_shared_pipeline` waits for it and loads once.
-        if self._nlp is None and not self._failed:
-            try:
-                self._nlp = _shared_pipeline(without_torch)
-            except (ImportError, OSError):
-                self._failed = True
-        return self._nlp
+        return _shared_pipeline() is not None
 
     def tag(self, texts: list[str], tick: Callable[[int], None] | None = None
             ) -> list[Entities] | None:
@@ -117,7 +110,7 @@ class EntityTagger:
         Returns:
             One tuple per text, or None when spaCy cannot load.
         """
-        nlp = self._load(without_torch=True)
+        nlp = _shared_pipeline(without_torch=True)
         if nlp is None:
             return None
         found = []
@@ -143,7 +136,7 @@ class EntityTagger:
         """
         with self._lock:
             missing = {key: text for key, text in items if key not in self._cache}
-            nlp = self._load() if missing else None
+            nlp = _shared_pipeline() if missing else None
             if nlp is None:  # all cached, or no spaCy: nothing to tag
                 return [self._cache.get(key, ()) for key, _ in items]
             if len(self._cache) + len(missing) > self._size:

@@ -139,8 +139,9 @@ class QAService:
             confidence = selection.confidence if selection is not None else 0.0
             if confidence < self.settings.min_confidence:
                 selection = None  # abstained: the passages stay in retrieval order
-            citations, numbers = self._citations(passages, selection)
-            document = self.stores.docs.get_document(selection.source) if selection else None
+            documents = self._documents([p.chunk.source for p in passages])
+            citations, numbers = self._citations(passages, selection, documents)
+            document = documents.get(selection.source) if selection else None
             t3 = time.perf_counter()
         timings = (("embed", t1 - t0), ("retrieve", t2 - t1), ("extract", t3 - t2),
                    ("total", t3 - t0))
@@ -154,12 +155,20 @@ class QAService:
                       selection.confidence, numbers[selection.passage_index], span,
                       selection.highlight, timings_ms, notice)
 
-    def _citations(self, passages: list[Passage], selection: Selection | None
+    def _documents(self, sources: list[str]) -> dict[str, Document]:
+        """The stored documents among `sources`, each read once."""
+        found = {s: self.stores.docs.get_document(s) for s in dict.fromkeys(sources)}
+        return {s: d for s, d in found.items() if d is not None}
+
+    @staticmethod
+    def _citations(passages: list[Passage], selection: Selection | None,
+                   documents: dict[str, Document]
                    ) -> tuple[tuple[Citation, ...], dict[int, int]]:
         """Citations in rank order, and the citation number of each passage index.
 
         The rank is the reader's: the passage the answer comes from first (when
-        there is an answer), then the others in retrieval order.
+        there is an answer), then the others in retrieval order. A passage whose
+        document is not in `documents` (removed) is not cited.
         """
         citations: list[Citation] = []
         numbers: dict[int, int] = {}
@@ -170,7 +179,7 @@ class QAService:
         for i in order:
             passage = passages[i]
             chunk = passage.chunk
-            document = self.stores.docs.get_document(chunk.source)
+            document = documents.get(chunk.source)
             if document is None:
                 continue
             start, end = chunk.start, chunk.end

@@ -208,7 +208,7 @@ def test_updates_tag_only_new_sentences_and_unchanged_runs_load_no_spacy(
         assert by_start is not None
         assert by_start.get(start, ()) == fresh.entities((source, start, start), text)
 
-    def no_load(without_torch: bool) -> None:
+    def no_load(without_torch: bool = False) -> None:
         raise AssertionError("spaCy loaded by an unchanged run")
 
     monkeypatch.setattr(index.ner, "_shared_pipeline", no_load)
@@ -241,7 +241,7 @@ def test_another_spacy_model_retags_everything_without_reembedding(settings, fak
 
 def test_without_spacy_indexing_and_answers_still_work(settings, fake_embedder,
                                                        monkeypatch) -> None:
-    def not_installed(without_torch: bool) -> None:
+    def not_installed(without_torch: bool = False) -> None:
         raise ImportError("No module named 'spacy'")
 
     monkeypatch.setattr(index.ner, "_pipeline", [])

@@ -2,6 +2,9 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+import index.ner
 from index.ner import EntityTagger
 from qa.extract import SentenceReader
 from qa.features import Candidate
@@ -21,7 +24,8 @@ def test_tagger_finds_people_and_places_and_caches() -> None:
     assert tagger.entities(("a.txt", 0, len(text)), "ignored: cached") == found
 
 
-def test_new_texts_are_tagged_in_one_batch_with_the_same_entities_as_one_by_one() -> None:
+def test_new_texts_are_tagged_in_one_batch_with_the_same_entities_as_one_by_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     texts = ["Jean-Marc Droguet travaille à Marseille.", "Le parquet de Paris enquête.",
              "Yves Charpenel préside la Fondation Scelles à Lyon."]
     keys = [("a.txt", i, i + 1) for i in range(len(texts))]
@@ -38,7 +42,7 @@ def test_new_texts_are_tagged_in_one_batch_with_the_same_entities_as_one_by_one(
             batches.append(len(items))
             return self.nlp.pipe(items)  # type: ignore[attr-defined]
 
-    tagger._nlp = Counting(tagger._load())
+    monkeypatch.setattr(index.ner, "_pipeline", [Counting(index.ner._shared_pipeline())])
     assert tagger.entities_of(list(zip(keys, texts, strict=True))) == one_by_one
     assert any(label == "PER" for found in one_by_one for _, _, label in found)
     assert tagger.entities_of([(keys[1], "cached"), (("b.txt", 0, 1), texts[0])]) == [
@@ -54,9 +58,10 @@ def test_reader_keeps_only_entities_of_the_asked_kind(service) -> None:
     assert reader.entities("count", [c]) is None
 
 
-def test_without_spacy_the_reader_falls_back_to_patterns(service) -> None:
+def test_without_spacy_the_reader_falls_back_to_patterns(service, monkeypatch) -> None:
+    monkeypatch.setattr(index.ner, "_pipeline", [None])  # spaCy did not load
     tagger = EntityTagger()
-    tagger._failed = True
+    assert tagger.available is False
     reader = SentenceReader(service.stores.docs, tagger=tagger)
     assert reader.entities("who", [_candidate("Jean Dupont dirige.")]) is None
 

@@ -45,14 +45,22 @@ def test_the_answer_passage_is_cited_first_then_retrieval_order(service: QAServi
     assert len(passages) == 3
     chunk = passages[2].chunk
     selection = Selection(2, chunk.source, Span(chunk.start, chunk.end), 1.0, 0.9)
-    citations, numbers = service._citations(passages, selection)
+    documents = service._documents([p.chunk.source for p in passages])
+    citations, numbers = service._citations(passages, selection, documents)
     assert [(c.source, c.start) for c in citations] == [
         (p.chunk.source, p.chunk.start) for p in (passages[2], passages[0], passages[1])]
     assert [c.n for c in citations] == [1, 2, 3]
     assert numbers == {2: 1, 0: 2, 1: 3}
-    unanswered, _ = service._citations(passages, None)
+    unanswered, _ = service._citations(passages, None, documents)
     assert [(c.source, c.start) for c in unanswered] == [
         (p.chunk.source, p.chunk.start) for p in passages]
+    removed = passages[0].chunk.source
+    left = {s: d for s, d in documents.items() if s != removed}
+    kept, kept_numbers = service._citations(passages, None, left)
+    assert [c.source for c in kept] == [
+        p.chunk.source for p in passages if p.chunk.source != removed]
+    assert [c.n for c in kept] == list(range(1, len(kept) + 1))
+    assert 0 not in kept_numbers
 
 
 def test_timings_add_up_to_total(service: QAService) -> None:
