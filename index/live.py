@@ -37,15 +37,24 @@ def identity(path: Path) -> tuple[int, int] | None:
     return stat.st_dev, stat.st_ino
 
 
+def _open_lock(root: Path) -> int:
+    """A descriptor of the store's lock file, created when missing; raises OSError."""
+    return os.open(lock_path(root), os.O_RDWR | os.O_CREAT, 0o644)
+
+
 @contextmanager
 def writing(root: Path) -> Iterator[None]:
     """Hold the store's write lock (waiting for readers that are reopening it).
 
     Args:
         root: the store folder (its parent is created when missing).
+
+    Raises:
+        OSError: the lock file cannot be created (a read-only folder): nothing
+            could be written there either.
     """
     root.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path(root), os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _open_lock(root)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -58,7 +67,7 @@ def _lock_file(root: Path) -> Iterator[int | None]:
     """The store's lock file, open; None when it cannot be (no parent folder, or a
     read-only one: nobody is writing there)."""
     try:
-        fd = os.open(lock_path(root), os.O_RDWR | os.O_CREAT, 0o644)
+        fd = _open_lock(root)
     except OSError:
         yield None
         return
