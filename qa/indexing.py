@@ -6,7 +6,7 @@ import shutil
 import time
 from pathlib import Path
 
-from index.builder import IndexBuilder, IndexSummary, ProgressFactory
+from index.builder import IndexBuilder, ProgressFactory
 from index.chunking import Chunker
 from index.corpus import read_corpus
 from index.documents import MIB
@@ -14,6 +14,7 @@ from index.embedding import Embedder
 from index.errors import CorpusError, StoreError
 from index.layout import IndexStores, aside, index_exists, open_stores, recover, remove_tree
 from index.live import writing
+from index.summary import IndexSummary
 from qa.config import Settings
 
 
