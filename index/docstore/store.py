@@ -1,28 +1,23 @@
-"""The document store: texts, chunk spans and sentence vectors, in SQLite.
-
-Citations quote `documents.text`, so it is kept exactly as decoded. Sentence
-vectors and named entities are computed at index time so that choosing the
-answer sentence costs no model call at query time. The only module that talks SQL.
-"""
+"""The document store: texts, chunk spans, files read, and (through its parts) sentence
+vectors, entities and the lexical index, all in one SQLite file."""
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
 from index.chunking import Chunk
+from index.docstore.entity_rows import EntityRows
+from index.docstore.lexical_rows import LexicalRows
+from index.docstore.rows import guarded
+from index.docstore.sentence_rows import SentenceRows
 from index.documents import Document
-from index.errors import StoreError
-from index.lexical import analyze, match_query
-from index.ner import Entities
+from index.lexical import analyze
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -44,32 +39,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5(
     id UNINDEXED, source UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2');
 """
 
-# Spans per query of `sentence_vectors`: an OR of this many terms stays far below
-# SQLite's expression-depth limit (1,000).
-_SPANS_PER_QUERY = 200
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _guarded(
-        method: Callable[Concatenate[DocStore, P], R]) -> Callable[Concatenate[DocStore, P], R]:
-    """`method`, with SQLite's "database disk image is malformed" (damage inside a page
-    that opening the store did not read) turned into a StoreError saying what to do."""
-    @functools.wraps(method)
-    def guarded(self: DocStore, *args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as exc:
-            name = getattr(exc, "sqlite_errorname", "")
-            if not (name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB"):
-                raise
-            raise StoreError(f"the index at {self.path.parent} is damaged ({exc}): "
-                             "run `qa index --rebuild`") from exc
-    return guarded
-
-
-class DocStore:
+class DocStore(SentenceRows, EntityRows, LexicalRows):
     """SQLite file holding documents, chunk spans and sentence vectors.
 
     Args:
@@ -97,7 +68,7 @@ class DocStore:
         self._db.close()
         self._connect()
 
-    @_guarded
+    @guarded
     def data_version(self) -> int:
         """A number that changes when another connection commits to the file."""
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])
@@ -121,40 +92,30 @@ class DocStore:
             with contextlib.suppress(sqlite3.DatabaseError):
                 self._db.execute("ROLLBACK")
 
-    @_guarded
+    @guarded
     def _start_snapshot(self) -> None:
         self._db.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Group writes: all of them land, or none."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
     # -- meta ---------------------------------------------------------------
-    @_guarded
+    @guarded
     def get_meta(self, key: str) -> str | None:
         """Return a recorded setting, or None."""
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
-    @_guarded
+    @guarded
     def set_meta(self, key: str, value: str) -> None:
         """Record a setting (the model, the chunking...)."""
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     # -- documents ----------------------------------------------------------
-    @_guarded
+    @guarded
     def document_hashes(self) -> dict[str, str]:
         """Map each stored source to its content hash."""
         return dict(self._db.execute("SELECT source, hash FROM documents").fetchall())
 
-    @_guarded
+    @guarded
     def get_document(self, source: str) -> Document | None:
         """Return the stored document, or None when `source` is not indexed."""
         row = self._db.execute(
@@ -162,7 +123,7 @@ class DocStore:
         ).fetchone()
         return None if row is None else Document(*row)
 
-    @_guarded
+    @guarded
     def replace_document(self, document: Document, chunks: Iterable[Chunk],
                          sentences: list[tuple[int, int]], vectors: np.ndarray) -> list[str]:
         """Store a document with its chunk spans and sentence vectors (float16).
@@ -191,7 +152,7 @@ class DocStore:
         )
         return old
 
-    @_guarded
+    @guarded
     def delete_document(self, source: str) -> list[str]:
         """Remove a document and everything derived from it; return its chunk ids."""
         ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
@@ -200,25 +161,25 @@ class DocStore:
         return ids
 
     # -- files: what was read, to skip reading unchanged files next time ----
-    @_guarded
+    @guarded
     def file_stats(self) -> dict[str, tuple[int, int, str]]:
         """Map each stored source to the (size, mtime_ns, encoding) recorded when it was read."""
         rows = self._db.execute("SELECT f.source, f.size, f.mtime_ns, f.encoding FROM files f"
                                 " JOIN documents d ON d.source = f.source")
         return {str(s): (int(n), int(t), str(e)) for s, n, t, e in rows}
 
-    @_guarded
+    @guarded
     def record_files(self, stats: Iterable[tuple[str, int, int, str]]) -> None:
         """Record (source, size, mtime_ns, encoding) of files whose stored text is current."""
         self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", stats)
 
-    @_guarded
+    @guarded
     def chunk_spans(self, source: str) -> list[tuple[str, int, int]]:
         """The chunks of `source` as (id, start, end), in text order."""
         return [(str(i), int(a), int(b)) for i, a, b in self._db.execute(
             "SELECT id, start, end FROM chunks WHERE source = ? ORDER BY start", (source,))]
 
-    @_guarded
+    @guarded
     def chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
         """The stored chunks among `ids`, by id (unknown ids are left out)."""
         wanted = list(ids)
@@ -228,18 +189,18 @@ class DocStore:
             f" WHERE c.id IN ({','.join('?' * len(wanted))})", wanted).fetchall()
         return {i: Chunk(i, s, a, b, t) for i, s, a, b, t in rows}
 
-    @_guarded
+    @guarded
     def chunk_ids(self) -> set[str]:
         """Every stored chunk id."""
         return {r[0] for r in self._db.execute("SELECT id FROM chunks")}
 
-    @_guarded
+    @guarded
     def sources_of_chunks(self, ids: set[str]) -> set[str]:
         """The sources that own any of the chunk `ids`."""
         rows = self._db.execute("SELECT id, source FROM chunks").fetchall()
         return {source for cid, source in rows if cid in ids}
 
-    @_guarded
+    @guarded
     def count(self, table: str) -> int:
         """Number of rows of `documents`, `chunks` or `sentences`.
 
@@ -255,122 +216,3 @@ class DocStore:
             known = self._counts[table] = (state, int(
                 self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]))
         return known[1]
-
-    # -- lexical index (same transactions as the documents) -------------------
-    def _backfill_lexical(self) -> None:
-        """Fill the lexical index of a store built before it existed."""
-        if self._db.execute("SELECT 1 FROM lexical LIMIT 1").fetchone() is not None:
-            return
-        rows = self._db.execute(
-            "SELECT c.id, c.source, substr(d.text, c.start + 1, c.end - c.start)"
-            " FROM chunks c JOIN documents d ON d.source = c.source").fetchall()
-        if rows:
-            with self.transaction():
-                self._db.executemany("INSERT INTO lexical VALUES (?, ?, ?)",
-                                     [(i, s, analyze(t)) for i, s, t in rows])
-
-    @_guarded
-    def lexical_ranking(self, question: str, k: int) -> list[tuple[str, float]]:
-        """The ids of the `k` chunks that best match the words of `question`, with their
-        BM25 scores, best first.
-
-        Ranks inside the FTS5 table alone: joining the chunk texts before the LIMIT
-        (one query) read the text of every match, 2-3x slower on a 55,000-chunk index.
-        """
-        query = match_query(question)
-        if not query:
-            return []
-        rows = self._db.execute(
-            "SELECT id, -bm25(lexical) FROM lexical WHERE lexical MATCH ?"
-            " ORDER BY bm25(lexical) LIMIT ?", (query, k)).fetchall()
-        return [(str(cid), float(score)) for cid, score in rows]
-
-    # -- sentences ----------------------------------------------------------
-    @_guarded
-    def sentences_between(
-        self, source: str, start: int, end: int
-    ) -> tuple[list[tuple[int, int]], np.ndarray]:
-        """Sentences of `source` overlapping [start, end), with their vectors."""
-        rows = self._db.execute(
-            "SELECT start, end, vector FROM sentences WHERE source = ? AND start < ? AND end > ?"
-            " ORDER BY start", (source, end, start),
-        ).fetchall()
-        return [(int(a), int(b)) for a, b, _ in rows], _vectors([v for _, _, v in rows])
-
-    @_guarded
-    def sentence_vectors(self, spans: Sequence[tuple[str, int, int]]) -> list[np.ndarray]:
-        """For each (source, start, end), the vectors of the sentences overlapping it (as
-        `sentences_between` gives them), read in a few queries instead of one per span."""
-        found: dict[str, list[tuple[int, int, bytes]]] = {}
-        for begin in range(0, len(spans), _SPANS_PER_QUERY):
-            part = spans[begin:begin + _SPANS_PER_QUERY]
-            where = " OR ".join(["(source = ? AND start < ? AND end > ?)"] * len(part))
-            rows = self._db.execute(
-                f"SELECT source, start, end, vector FROM sentences WHERE {where}",
-                [x for source, start, end in part for x in (source, end, start)]).fetchall()
-            for source, start, end, vector in rows:
-                found.setdefault(source, []).append((int(start), int(end), vector))
-        return [_vectors([v for _, _, v in sorted(
-                    r for r in found.get(source, ()) if r[0] < end and r[1] > start)])
-                for source, start, end in spans]
-
-    @_guarded
-    def sentence_spans(self, source: str) -> list[tuple[int, int]]:
-        """The sentences of `source` as (start, end), in text order."""
-        return [(int(a), int(b)) for a, b in self._db.execute(
-            "SELECT start, end FROM sentences WHERE source = ? ORDER BY start", (source,))]
-
-    # -- entities of sentences (index.entities), for one version of a document ---
-    @_guarded
-    def stored_entities(self, source: str) -> dict[int, Entities] | None:
-        """Entities of the sentences of `source` by sentence start (offsets relative to
-        the sentence; a sentence without any is absent), or None when the document's
-        current text was not tagged."""
-        row = self._db.execute(
-            "SELECT e.spans FROM entities e JOIN documents d ON d.source = e.source"
-            " AND d.hash = e.hash WHERE e.source = ?", (source,)).fetchone()
-        if row is None:
-            return None
-        found: dict[int, list[tuple[int, int, str]]] = {}
-        for start, a, b, label in json.loads(row[0]):
-            found.setdefault(int(start), []).append((int(a), int(b), str(label)))
-        return {start: tuple(spans) for start, spans in found.items()}
-
-    @_guarded
-    def store_entities(self, source: str, digest: str,
-                       entities: Mapping[int, Entities]) -> None:
-        """Record the entities of each sentence of `source` (by sentence start), tagged
-        from the text whose content hash is `digest`."""
-        spans = [[start, a, b, label] for start, found in sorted(entities.items())
-                 for a, b, label in found]
-        self._db.execute("INSERT OR REPLACE INTO entities VALUES (?, ?, ?)", (
-            source, digest, json.dumps(spans, ensure_ascii=False, separators=(",", ":"))))
-
-    @_guarded
-    def untagged_documents(self) -> list[tuple[str, str, int]]:
-        """(source, content hash, sentence count) of the documents whose current text
-        has no stored entities, by source."""
-        rows = self._db.execute(
-            "SELECT d.source, d.hash, (SELECT COUNT(*) FROM sentences s WHERE s.source = d.source)"
-            " FROM documents d LEFT JOIN entities e ON e.source = d.source AND e.hash = d.hash"
-            " WHERE e.source IS NULL ORDER BY d.source")
-        return [(str(s), str(h), int(n)) for s, h, n in rows]
-
-    @_guarded
-    def all_tagged(self) -> bool:
-        """True when every document's current text has stored entities."""
-        return self._db.execute(
-            "SELECT 1 FROM documents d WHERE NOT EXISTS (SELECT 1 FROM entities e"
-            " WHERE e.source = d.source AND e.hash = d.hash) LIMIT 1").fetchone() is None
-
-    @_guarded
-    def clear_entities(self) -> None:
-        """Forget every stored entity (tagged by another model)."""
-        self._db.execute("DELETE FROM entities")
-
-
-def _vectors(blobs: list[bytes]) -> np.ndarray:
-    """Stored sentence vectors (float16 bytes) as float32 rows; (0, 0) when none."""
-    if not blobs:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.stack([np.frombuffer(b, dtype=np.float16) for b in blobs]).astype(np.float32)

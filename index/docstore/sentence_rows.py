@@ -1,0 +1,58 @@
+"""Sentence rows: each sentence's span and vector (float16), for choosing the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from index.docstore.rows import Rows, guarded
+
+# Spans per query of `sentence_vectors`: an OR of this many terms stays far below
+# SQLite's expression-depth limit (1,000).
+_SPANS_PER_QUERY = 200
+
+
+class SentenceRows(Rows):
+    """The `sentences` table: (source, start, end, vector)."""
+
+    @guarded
+    def sentences_between(
+        self, source: str, start: int, end: int
+    ) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """Sentences of `source` overlapping [start, end), with their vectors."""
+        rows = self._db.execute(
+            "SELECT start, end, vector FROM sentences WHERE source = ? AND start < ? AND end > ?"
+            " ORDER BY start", (source, end, start),
+        ).fetchall()
+        return [(int(a), int(b)) for a, b, _ in rows], _vectors([v for _, _, v in rows])
+
+    @guarded
+    def sentence_vectors(self, spans: Sequence[tuple[str, int, int]]) -> list[np.ndarray]:
+        """For each (source, start, end), the vectors of the sentences overlapping it (as
+        `sentences_between` gives them), read in a few queries instead of one per span."""
+        found: dict[str, list[tuple[int, int, bytes]]] = {}
+        for begin in range(0, len(spans), _SPANS_PER_QUERY):
+            part = spans[begin:begin + _SPANS_PER_QUERY]
+            where = " OR ".join(["(source = ? AND start < ? AND end > ?)"] * len(part))
+            rows = self._db.execute(
+                f"SELECT source, start, end, vector FROM sentences WHERE {where}",
+                [x for source, start, end in part for x in (source, end, start)]).fetchall()
+            for source, start, end, vector in rows:
+                found.setdefault(source, []).append((int(start), int(end), vector))
+        return [_vectors([v for _, _, v in sorted(
+                    r for r in found.get(source, ()) if r[0] < end and r[1] > start)])
+                for source, start, end in spans]
+
+    @guarded
+    def sentence_spans(self, source: str) -> list[tuple[int, int]]:
+        """The sentences of `source` as (start, end), in text order."""
+        return [(int(a), int(b)) for a, b in self._db.execute(
+            "SELECT start, end FROM sentences WHERE source = ? ORDER BY start", (source,))]
+
+
+def _vectors(blobs: list[bytes]) -> np.ndarray:
+    """Stored sentence vectors (float16 bytes) as float32 rows; (0, 0) when none."""
+    if not blobs:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([np.frombuffer(b, dtype=np.float16) for b in blobs]).astype(np.float32)
