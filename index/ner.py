@@ -59,13 +59,14 @@ def _load_pipeline(without_torch: bool) -> Any:
 def _shared_pipeline(without_torch: bool = False) -> Any:
     """The process's pipeline, loaded by the first caller (a later one waits for that
     load); None when spaCy or its model cannot load, which is not tried again."""
+    loaded = _pipeline  # one list throughout, even if a test swaps the module's
     with _load_lock:
-        if not _pipeline:
+        if not loaded:
             try:
-                _pipeline.append(_load_pipeline(without_torch))
+                loaded.append(_load_pipeline(without_torch))
             except (ImportError, OSError):
-                _pipeline.append(None)
-        return _pipeline[0]
+                loaded.append(None)
+        return loaded[0]
 
 
 def _found(doc: Any) -> Entities:

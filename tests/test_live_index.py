@@ -262,6 +262,13 @@ def test_the_chunk_count_follows_own_writes_others_commits_and_snapshots(tmp_pat
             put(other, "c.txt", 4)
             assert mine.count("chunks") == 5  # not seen inside the snapshot
         assert mine.count("chunks") == 9
+        with pytest.raises(RuntimeError), mine.transaction():
+            put_inside = [Chunk("z-0", "z.txt", 0, 5, "Zzzz.")]
+            mine.replace_document(Document("z.txt", "Zzzz.", "z", ""), put_inside, [],
+                                  np.zeros((0, 4), dtype=np.float32))
+            assert mine.count("chunks") == 10  # counted inside the transaction...
+            raise RuntimeError("abandoned")
+        assert mine.count("chunks") == 9  # ...and not remembered once rolled back
         with mine.transaction():
             mine.delete_document("a.txt")
         assert mine.count("chunks") == 6

@@ -22,6 +22,7 @@ class Rows:
 
     path: Path
     _db: sqlite3.Connection
+    _counts: dict[str, tuple[tuple[int, int], int]]  # table -> (state seen, rows)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -31,6 +32,7 @@ class Rows:
             yield
         except BaseException:
             self._db.execute("ROLLBACK")
+            self._counts.clear()  # counted inside, undone: SQLite's change count stays up
             raise
         self._db.execute("COMMIT")
 

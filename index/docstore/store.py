@@ -53,7 +53,7 @@ class DocStore(SentenceRows, EntityRows, LexicalRows):
 
     def _connect(self) -> None:
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-        self._counts: dict[str, tuple[tuple[int, int], int]] = {}
+        self._counts = {}
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
@@ -95,7 +95,6 @@ class DocStore(SentenceRows, EntityRows, LexicalRows):
     @guarded
     def _start_snapshot(self) -> None:
         self._db.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
-
 
     # -- meta ---------------------------------------------------------------
     @guarded
@@ -204,9 +203,9 @@ class DocStore(SentenceRows, EntityRows, LexicalRows):
     def count(self, table: str) -> int:
         """Number of rows of `documents`, `chunks` or `sentences`.
 
-        Remembered until this connection writes or sees another's commit (a
-        pragma instead of a count: 0.8 ms a question at 55,000 chunks). Inside a
-        snapshot, both stand still, so the count is the snapshot's.
+        Remembered until this connection writes or rolls back, or sees another's
+        commit (a pragma instead of a count: 0.8 ms a question at 55,000 chunks).
+        Inside a snapshot, both stand still, so the count is the snapshot's.
         """
         if table not in {"documents", "chunks", "sentences"}:
             raise ValueError(f"unknown table {table!r}")
