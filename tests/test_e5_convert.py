@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from index import e5_convert, e5_file
-from index.e5_convert import ModelConversionError
+from index.errors import ModelConversionError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

@@ -119,7 +119,6 @@ def test_retrieval_is_the_same_every_time(service: QAService) -> None:
     assert [p.score for p in first] == sorted((p.score for p in first), reverse=True)
 
 
-
 def test_sentence_vectors_of_many_spans_equal_one_query_per_span(service: QAService) -> None:
     docs = service.stores.docs
     spans = [(source, a, b) for source in sorted(docs.document_hashes())
