@@ -23,14 +23,15 @@ EVERY_SECONDS = 30.0
 
 
 def _proc_usage(pid: int) -> tuple[float, float]:
-    """CPU seconds (user + system, all threads) and peak RSS (MiB) of a running process."""
+    """CPU seconds (user + system, all threads, and its children that have ended) and
+    peak RSS (MiB) of a running process."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return 0.0, 0.0
     ticks = os.sysconf("SC_CLK_TCK")
-    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    cpu = sum(int(n) for n in fields[11:15]) / ticks  # utime, stime, cutime, cstime
     hwm = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")), "0")
     return cpu, int(hwm) / 1024
 

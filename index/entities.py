@@ -6,22 +6,27 @@ document's entities are stored in one row with the content hash of the text
 they were tagged from (`DocStore.store_entities`): a row whose hash no longer
 matches (a program that knew nothing of entities replaced the document) is
 ignored, and the document is tagged again. Batches commit one by one, so a
-killed run keeps what it tagged. A different spaCy model or version than the
-one recorded in meta has every document tagged again; vectors are never touched.
+killed run keeps what it tagged. A different spaCy model or version than the one
+recorded in meta has every document tagged again; vectors are never touched. A run
+with many sentences to tag, on two cores or more, tags each batch in two processes
+(`index.tag_worker`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from index.docstore import DocStore
 from index.documents import ProgressFactory
 from index.ner import Entities, EntityTagger, signature
+from index.tag_worker import SplitTagger
 
 META_KEY = "entities"  # the model and spaCy version the stored entities come from
 BATCH_SENTENCES = 1024  # sentences tagged, then committed, together
 REMEMBERED = 200_000  # sentence texts whose entities one run remembers (repeated text)
+SPLIT_SENTENCES = 1024  # from this many sentences to tag, a second process tags half
 
 
 @dataclass(frozen=True)
@@ -68,24 +73,38 @@ def tag_documents(docs: DocStore, tagger: EntityTagger, progress: ProgressFactor
     todo = docs.untagged_documents()
     if not todo:
         return Tagged()
-    tick = progress(sum(n for _, _, n in todo), "tagging")
+    total = sum(n for _, _, n in todo)
+    tick = progress(total, "tagging")
+    split = SplitTagger(tagger) if total >= SPLIT_SENTENCES and _cores() > 1 else None
     tagged = reused = 0
     batch: list[tuple[str, str]] = []
     size = 0
-    for i, (source, digest, count) in enumerate(todo):
-        batch.append((source, digest))
-        size += count
-        if size < BATCH_SENTENCES and i + 1 < len(todo):
-            continue
-        done = _tag_batch(docs, tagger, batch, remembered, tick)
-        if done is None:
-            return Tagged(tagged, reused, unavailable=True)
-        tagged, reused = tagged + done[0], reused + done[1]
-        batch, size = [], 0
+    try:
+        for i, (source, digest, count) in enumerate(todo):
+            batch.append((source, digest))
+            size += count
+            if size < BATCH_SENTENCES and i + 1 < len(todo):
+                continue
+            done = _tag_batch(docs, split or tagger, batch, remembered, tick)
+            if done is None:
+                return Tagged(tagged, reused, unavailable=True)
+            tagged, reused = tagged + done[0], reused + done[1]
+            batch, size = [], 0
+    finally:
+        if split:
+            split.close()
     return Tagged(tagged, reused)
 
 
-def _tag_batch(docs: DocStore, tagger: EntityTagger, batch: list[tuple[str, str]],
+def _cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _tag_batch(docs: DocStore, tagger: EntityTagger | SplitTagger, batch: list[tuple[str, str]],
                known: dict[str, Entities], tick: Callable[[int], None]
                ) -> tuple[int, int] | None:
     """Tag and store the documents of `batch` in one transaction; remember in `known`

@@ -1,0 +1,151 @@
+"""Entity tagging over two processes: half of each batch in a worker, half here.
+
+Tagging the sentences of a large corpus with spaCy runs on one core, after the
+embedding, while the other core idles. `SplitTagger` starts `python -m
+index.tag_worker`, which loads the same pipeline (`index.ner`) on the other core
+while this process loads its own; each batch of `SplitTagger.tag` then goes half
+to the worker and half to the in-process tagger, at the same time. spaCy tags
+each sentence on its own, so the entities are the ones one process would find.
+
+If the worker cannot start, stops, or answers with an error, its half is tagged
+here: the split changes the time taken, never the result.
+
+Protocol: one JSON line per request, {"texts": [...]}; one JSON line per reply,
+{"entities": [[[start, end, label], ...], ...]} (one list per text) or
+{"error": message}. The worker exits at end of input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import IO, Any
+
+from index.ner import Entities, EntityTagger
+
+MIN_SPLIT = 256  # fewer texts than twice this: not worth the worker's round trip
+
+
+class SplitTagger:
+    """Tags texts in this process and in a worker process, half each.
+
+    Args:
+        tagger: the in-process tagger.
+        command: the worker's command line (tests replace it).
+    """
+
+    def __init__(self, tagger: EntityTagger, command: Sequence[str] | None = None) -> None:
+        self._tagger = tagger
+        # -P: a folder named `index` in the working directory must not shadow ours.
+        command = command or [sys.executable, "-P", "-m", "index.tag_worker"]
+        self._proc: subprocess.Popen[bytes] | None = None
+        try:
+            self._proc = subprocess.Popen(command, stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE)
+        except OSError:
+            self._proc = None
+
+    @property
+    def split(self) -> bool:
+        """True while the worker takes its share."""
+        return self._proc is not None
+
+    def tag(self, texts: list[str], tick: Callable[[int], None] | None = None
+            ) -> list[Entities] | None:
+        """Entities of every text, as `EntityTagger.tag`; the second half tagged by the
+        worker while this process tags the first.
+
+        Returns:
+            One tuple per text, or None when spaCy cannot load here.
+        """
+        if self._proc is None or len(texts) < 2 * MIN_SPLIT:
+            return self._tagger.tag(texts, tick)
+        half = len(texts) // 2
+        theirs = texts[half:]
+        sending = threading.Thread(target=self._send, args=(theirs,), daemon=True)
+        sending.start()  # in a thread: the worker reads only once its pipeline has loaded
+        mine = self._tagger.tag(texts[:half], tick)
+        sending.join()
+        if mine is None:
+            self.close()
+            return None
+        found = self._receive(len(theirs))
+        if found is None:  # the worker failed: tag its half here from now on
+            self.close()
+            found = self._tagger.tag(theirs)
+            if found is None:
+                return None
+        if tick:
+            tick(len(theirs))
+        return mine + found
+
+    def _send(self, texts: list[str]) -> None:
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None
+        try:
+            proc.stdin.write(json.dumps({"texts": texts}).encode() + b"\n")
+            proc.stdin.flush()
+        except (OSError, ValueError):  # the worker stopped (or was stopped): a broken pipe
+            pass  # the reply is missing: the caller tags these texts itself
+
+    def _receive(self, count: int) -> list[Entities] | None:
+        """The worker's entities for `count` texts, or None when it failed."""
+        proc = self._proc
+        assert proc is not None and proc.stdout is not None
+        try:
+            reply = json.loads(proc.stdout.readline() or b"null")
+        except ValueError:
+            return None
+        found = reply.get("entities") if isinstance(reply, dict) else None
+        if not isinstance(found, list) or len(found) != count:
+            return None
+        return [tuple((int(a), int(b), str(label)) for a, b, label in spans)
+                for spans in found]
+
+    def close(self) -> None:
+        """Stop the worker, at once: it keeps nothing (it may be tagging a batch that a
+        Ctrl-C left unread)."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        proc.kill()
+        proc.wait()
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe:
+                pipe.close()
+
+
+def serve(tagger: EntityTagger, requests: IO[bytes], out: IO[bytes]) -> None:
+    """Load the pipeline now, then answer each request line of `requests` on `out`."""
+    tagger.tag([])  # loads the pipeline (without torch) before the first request arrives
+    for line in requests:
+        reply: dict[str, Any]
+        try:
+            found = tagger.tag(list(json.loads(line)["texts"]))
+            reply = ({"error": "spaCy or its French model cannot load"} if found is None
+                     else {"entities": found})
+        except (ValueError, KeyError, TypeError) as exc:
+            reply = {"error": str(exc)}
+        out.write(json.dumps(reply).encode() + b"\n")
+        out.flush()
+
+
+def main() -> None:
+    """Worker entry point: `python -m index.tag_worker`."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's: it stops us
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything a library prints goes to stderr, not into the replies
+    try:
+        serve(EntityTagger(), sys.stdin.buffer, replies)
+        replies.flush()
+    except BrokenPipeError:  # the caller has gone: nothing to answer
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
