@@ -23,8 +23,8 @@ EVERY_SECONDS = 30.0
 
 
 def _proc_usage(pid: int) -> tuple[float, float]:
-    """CPU seconds (user + system, all threads, and its children that have ended) and
-    peak RSS (MiB) of a running process."""
+    """CPU seconds (user + system, all threads, and those of its children that have ended
+    and been waited for) and peak RSS (MiB) of a running process."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         status = Path(f"/proc/{pid}/status").read_text()

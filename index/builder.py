@@ -95,15 +95,17 @@ class IndexBuilder:
             of items done; the CLI passes a progress bar.
         tagger: spaCy, for the entities of sentences (loaded only when some
             sentence needs tagging).
+        tag_worker: tag large batches half in a second process (`index.tag_worker`).
     """
 
     def __init__(self, embedder: Embedder, chunker: Chunker,
                  progress: ProgressFactory | None = None,
-                 tagger: EntityTagger | None = None) -> None:
+                 tagger: EntityTagger | None = None, tag_worker: bool = False) -> None:
         self.embedder = embedder
         self.chunker = chunker
         self.progress = progress or _no_progress
         self.tagger = tagger or EntityTagger()
+        self.tag_worker = tag_worker
 
     def settings(self) -> dict[str, str]:
         """What the store must have been built with to be updated in place."""
@@ -163,7 +165,8 @@ class IndexBuilder:
         """Tag the entities of every sentence not tagged yet (new, changed, or a store
         indexed before entities were stored); vectors are not touched."""
         began = time.perf_counter()
-        tagged = tag_documents(stores.docs, self.tagger, self.progress, known)
+        tagged = tag_documents(stores.docs, self.tagger, self.progress, known,
+                               worker=self.tag_worker)
         summary.tagged, summary.tagged_reused = tagged.sentences, tagged.reused
         summary.untagged = tagged.unavailable
         summary.tagging_seconds = time.perf_counter() - began

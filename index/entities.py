@@ -7,9 +7,9 @@ they were tagged from (`DocStore.store_entities`): a row whose hash no longer
 matches (a program that knew nothing of entities replaced the document) is
 ignored, and the document is tagged again. Batches commit one by one, so a
 killed run keeps what it tagged. A different spaCy model or version than the one
-recorded in meta has every document tagged again; vectors are never touched. A run
-with many sentences to tag, on two cores or more, tags each batch in two processes
-(`index.tag_worker`).
+recorded in meta has every document tagged again; vectors are never touched. With
+`worker`, on two or more usable cores, a batch of many new sentences is tagged half
+in a second process (`index.tag_worker`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from index.tag_worker import SplitTagger
 META_KEY = "entities"  # the model and spaCy version the stored entities come from
 BATCH_SENTENCES = 1024  # sentences tagged, then committed, together
 REMEMBERED = 200_000  # sentence texts whose entities one run remembers (repeated text)
-SPLIT_SENTENCES = 1024  # from this many sentences to tag, a second process tags half
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,8 @@ class Tagged:
 
 
 def tag_documents(docs: DocStore, tagger: EntityTagger, progress: ProgressFactory,
-                  known: Mapping[str, Entities] | None = None) -> Tagged:
+                  known: Mapping[str, Entities] | None = None, worker: bool = False
+                  ) -> Tagged:
     """Tag the sentences of every stored document that has no current entities.
 
     spaCy loads only when there is something to tag.
@@ -57,6 +57,8 @@ def tag_documents(docs: DocStore, tagger: EntityTagger, progress: ProgressFactor
         progress: makes the "tagging" progress bar (counted in sentences).
         known: entities by sentence text, tagged before with the installed model
             (the previous version of a changed document): used instead of tagging.
+        worker: tag large batches half in a worker process (`index.tag_worker`),
+            when two or more cores are usable.
 
     Returns:
         How many sentences were tagged and reused.
@@ -73,9 +75,8 @@ def tag_documents(docs: DocStore, tagger: EntityTagger, progress: ProgressFactor
     todo = docs.untagged_documents()
     if not todo:
         return Tagged()
-    total = sum(n for _, _, n in todo)
-    tick = progress(total, "tagging")
-    split = SplitTagger(tagger) if total >= SPLIT_SENTENCES and _cores() > 1 else None
+    tick = progress(sum(n for _, _, n in todo), "tagging")
+    split = SplitTagger(tagger) if worker and _cores() > 1 else None  # starts no process yet
     tagged = reused = 0
     batch: list[tuple[str, str]] = []
     size = 0

@@ -28,11 +28,16 @@ from typing import IO, Any
 
 from index.ner import Entities, EntityTagger
 
-MIN_SPLIT = 256  # fewer texts than twice this: not worth the worker's round trip
+MIN_SPLIT = 256  # a batch of fewer than twice this many texts is tagged here alone
+WORKER = [sys.executable, "-P", "-m", "index.tag_worker"]  # -P: no `index` folder of the
+# working directory shadows ours
 
 
 class SplitTagger:
     """Tags texts in this process and in a worker process, half each.
+
+    The worker starts with the first batch large enough to split. After a failure
+    (it cannot start, stops, or answers wrongly), every batch is tagged here.
 
     Args:
         tagger: the in-process tagger.
@@ -41,42 +46,40 @@ class SplitTagger:
 
     def __init__(self, tagger: EntityTagger, command: Sequence[str] | None = None) -> None:
         self._tagger = tagger
-        # -P: a folder named `index` in the working directory must not shadow ours.
-        command = command or [sys.executable, "-P", "-m", "index.tag_worker"]
+        self._command = list(command or WORKER)
         self._proc: subprocess.Popen[bytes] | None = None
-        try:
-            self._proc = subprocess.Popen(command, stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE)
-        except OSError:
-            self._proc = None
+        self._failed = False
 
     @property
     def split(self) -> bool:
-        """True while the worker takes its share."""
-        return self._proc is not None
+        """True while batches may still go half to the worker."""
+        return not self._failed
 
     def tag(self, texts: list[str], tick: Callable[[int], None] | None = None
             ) -> list[Entities] | None:
-        """Entities of every text, as `EntityTagger.tag`; the second half tagged by the
-        worker while this process tags the first.
+        """Entities of every text, as `EntityTagger.tag` returns them; the second half
+        tagged by the worker while this process tags the first. `tick` gets 1 per text
+        tagged here, then the size of the worker's half when its reply arrives.
 
         Returns:
             One tuple per text, or None when spaCy cannot load here.
         """
-        if self._proc is None or len(texts) < 2 * MIN_SPLIT:
+        proc = self._worker() if len(texts) >= 2 * MIN_SPLIT else None
+        if proc is None:
             return self._tagger.tag(texts, tick)
         half = len(texts) // 2
         theirs = texts[half:]
-        sending = threading.Thread(target=self._send, args=(theirs,), daemon=True)
+        sending = threading.Thread(target=_send, args=(proc, theirs), daemon=True)
         sending.start()  # in a thread: the worker reads only once its pipeline has loaded
         mine = self._tagger.tag(texts[:half], tick)
-        sending.join()
-        if mine is None:
-            self.close()
+        if mine is None:  # no spaCy here: the worker's half is of no use
+            self._fail()
+            sending.join()
             return None
-        found = self._receive(len(theirs))
-        if found is None:  # the worker failed: tag its half here from now on
-            self.close()
+        sending.join()
+        found = _receive(proc, len(theirs))
+        if found is None:  # the worker failed: its half, and every later batch, here
+            self._fail()
             found = self._tagger.tag(theirs)
             if found is None:
                 return None
@@ -84,28 +87,19 @@ class SplitTagger:
             tick(len(theirs))
         return mine + found
 
-    def _send(self, texts: list[str]) -> None:
-        proc = self._proc
-        assert proc is not None and proc.stdin is not None
-        try:
-            proc.stdin.write(json.dumps({"texts": texts}).encode() + b"\n")
-            proc.stdin.flush()
-        except (OSError, ValueError):  # the worker stopped (or was stopped): a broken pipe
-            pass  # the reply is missing: the caller tags these texts itself
+    def _worker(self) -> subprocess.Popen[bytes] | None:
+        """The running worker, started on first use; None after a failure."""
+        if self._proc is None and not self._failed:
+            try:
+                self._proc = subprocess.Popen(self._command, stdin=subprocess.PIPE,
+                                              stdout=subprocess.PIPE)
+            except OSError:
+                self._failed = True
+        return self._proc
 
-    def _receive(self, count: int) -> list[Entities] | None:
-        """The worker's entities for `count` texts, or None when it failed."""
-        proc = self._proc
-        assert proc is not None and proc.stdout is not None
-        try:
-            reply = json.loads(proc.stdout.readline() or b"null")
-        except ValueError:
-            return None
-        found = reply.get("entities") if isinstance(reply, dict) else None
-        if not isinstance(found, list) or len(found) != count:
-            return None
-        return [tuple((int(a), int(b), str(label)) for a, b, label in spans)
-                for spans in found]
+    def _fail(self) -> None:
+        self.close()
+        self._failed = True
 
     def close(self) -> None:
         """Stop the worker, at once: it keeps nothing (it may be tagging a batch that a
@@ -116,8 +110,35 @@ class SplitTagger:
         proc.kill()
         proc.wait()
         for pipe in (proc.stdin, proc.stdout):
-            if pipe:
-                pipe.close()
+            try:
+                if pipe:
+                    pipe.close()  # stdin may still hold a request it cannot flush
+            except OSError:
+                pass
+
+
+def _send(proc: subprocess.Popen[bytes], texts: list[str]) -> None:
+    """Write one request; a worker that has stopped leaves the reply missing."""
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(json.dumps({"texts": texts}).encode() + b"\n")
+        proc.stdin.flush()
+    except (OSError, ValueError):  # a broken pipe, or closed by `close`
+        pass
+
+
+def _receive(proc: subprocess.Popen[bytes], count: int) -> list[Entities] | None:
+    """The worker's entities for `count` texts, or None when it failed."""
+    assert proc.stdout is not None
+    try:
+        reply = json.loads(proc.stdout.readline() or b"null")
+        found = reply["entities"]
+        if len(found) != count:
+            return None
+        return [tuple((int(a), int(b), str(label)) for a, b, label in spans)
+                for spans in found]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
 
 
 def serve(tagger: EntityTagger, requests: IO[bytes], out: IO[bytes]) -> None:

@@ -26,6 +26,8 @@ class Settings:
         model_cache: where the converted default model is kept.
         chunk_size, chunk_overlap: chunking, in characters.
         max_file_mb: files larger than this (in MB of 2^20 bytes) are skipped; 0: no limit.
+        tag_worker: let `qa index` tag entities in a second process when there are many
+            (only on two cores or more).
         top_k: citations per answer.
         min_confidence: below this the answer abstains.
         max_question_chars: longer questions are cut to this length.
@@ -43,6 +45,7 @@ class Settings:
     chunk_size: int = 800
     chunk_overlap: int = 150
     max_file_mb: float = 20
+    tag_worker: bool = True
     top_k: int = 5
     min_confidence: float = 0.5
     max_question_chars: int = 2000

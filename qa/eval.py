@@ -144,7 +144,8 @@ def run_eval(settings: Settings, embedder: Embedder, questions_path: Path, corpu
         root = index_dir or Path(tmp) / "store"
         stores = open_stores(root, None, create=True)
         chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
-        IndexBuilder(embedder, chunker, progress).update(documents, [], stores)
+        IndexBuilder(embedder, chunker, progress, tag_worker=settings.tag_worker).update(
+            documents, [], stores)
         service = QAService(settings, embedder, stores)
         try:
             records = _ask_all(service, questions, texts, top_k, progress)

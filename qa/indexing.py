@@ -98,7 +98,7 @@ def run_index(settings: Settings, embedder: Embedder, *, rebuild: bool = False,
     if not settings.corpus.is_dir():
         raise CorpusError(f"corpus folder not found: {settings.corpus} (pass --corpus DIR)")
     builder = IndexBuilder(embedder, Chunker(settings.chunk_size, settings.chunk_overlap),
-                           progress)
+                           progress, tag_worker=settings.tag_worker)
     root, url = settings.store, settings.chroma_url or None
     recover(root)
     _discard(aside(root, "rebuild"), url)

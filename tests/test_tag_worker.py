@@ -24,6 +24,13 @@ MARKING = [sys.executable, "-c", (
     "for line in sys.stdin:\n"
     "    texts = json.loads(line)['texts']\n"
     "    print(json.dumps({'entities': [[[0, 1, 'W']] for _ in texts]}), flush=True)\n")]
+# A worker slow to start that labels each text with the text itself (replies as big as requests).
+ECHOING = [sys.executable, "-c", (
+    "import json, sys, time\n"
+    "time.sleep(1)\n"
+    "for line in sys.stdin:\n"
+    "    texts = json.loads(line)['texts']\n"
+    "    print(json.dumps({'entities': [[[0, 1, t]] for t in texts]}), flush=True)\n")]
 
 
 class FakeTagger:
@@ -83,26 +90,49 @@ def test_the_second_half_goes_to_the_worker_in_order(monkeypatch) -> None:
     assert local.calls == [texts[:2], texts[:2]]
     assert sum(ticks) == 5
     assert again == [((0, 8, "L"),)] * 2 + [((0, 1, "W"),)] * 2  # the worker lives on
-    assert not split.split
+    assert split._proc is None  # closed
 
 
-def test_a_short_batch_stays_in_process(monkeypatch) -> None:
+def test_requests_and_replies_larger_than_a_pipe_while_the_worker_starts(monkeypatch) -> None:
+    monkeypatch.setattr(index.tag_worker, "MIN_SPLIT", 2)
+    texts = [f"{i:04d} " + "x" * 200 for i in range(1000)]  # ~100 KiB each way, each half
+    split = SplitTagger(FakeTagger(), ECHOING)  # type: ignore[arg-type]
+    try:
+        found = split.tag(texts)
+    finally:
+        split.close()
+    assert found[:500] == [((0, 205, "L"),)] * 500
+    assert found[500:] == [((0, 1, t),) for t in texts[500:]]
+
+
+def test_a_short_batch_stays_in_process_and_starts_no_worker(monkeypatch) -> None:
     monkeypatch.setattr(index.tag_worker, "MIN_SPLIT", 3)
     local = FakeTagger()
     split = SplitTagger(local, MARKING)  # type: ignore[arg-type]
     try:
         assert split.tag(_texts(5)) == [((0, 8, "L"),)] * 5
-        assert split.split
+        assert split.split and split._proc is None
     finally:
         split.close()
+
+
+def test_a_worker_dead_before_the_request_leaves_its_half_here(monkeypatch) -> None:
+    monkeypatch.setattr(index.tag_worker, "MIN_SPLIT", 2)
+    split = SplitTagger(FakeTagger(), [sys.executable, "-c", "pass"])  # type: ignore[arg-type]
+    started = split._worker()
+    assert started is not None
+    started.wait()  # a small request is buffered, and fails only when flushed
+    assert split.tag(_texts(6)) == [((0, 8, "L"),)] * 6
+    assert not split.split and split._proc is None
 
 
 @pytest.mark.parametrize("worker", [
     [sys.executable, "-c", "pass"],  # exits at once
     [sys.executable, "-c", "import sys; sys.stdin.readline(); print('{\"entities\": []}')"],
     [sys.executable, "-c", "import sys; sys.stdin.readline(); print('{\"error\": \"no\"}')"],
+    [sys.executable, "-c", "import sys; sys.stdin.readline(); print('{\"entities\": [1, 2, 3]}')"],
     [str(Path(sys.executable).parent / "no-such-python")],  # cannot start
-], ids=["exits", "wrong-count", "error", "missing"])
+], ids=["exits", "wrong-count", "error", "malformed", "missing"])
 def test_a_failing_worker_leaves_its_half_to_this_process(worker, monkeypatch) -> None:
     monkeypatch.setattr(index.tag_worker, "MIN_SPLIT", 2)
     local, ticks = FakeTagger(), []
@@ -121,7 +151,47 @@ def test_no_spacy_here_stops_the_worker_and_says_so(monkeypatch) -> None:
     monkeypatch.setattr(index.tag_worker, "MIN_SPLIT", 2)
     split = SplitTagger(FakeTagger(loads=False), MARKING)  # type: ignore[arg-type]
     assert split.tag(_texts(6)) is None
-    assert not split.split
+    assert not split.split and split._proc is None
+
+
+def _splitting(monkeypatch, worker: list[str] | None = None) -> list:
+    """Split every batch of `tag_documents` from 2 texts on; return the workers started."""
+    monkeypatch.setattr(index.entities, "_cores", lambda: 2)
+    monkeypatch.setattr(index.tag_worker, "MIN_SPLIT", 1)
+    if worker:
+        monkeypatch.setattr(index.tag_worker, "WORKER", worker)
+    started: list = []
+    start = SplitTagger._worker
+
+    def recording(self: SplitTagger):
+        proc = start(self)
+        if proc is not None and proc not in started:
+            started.append(proc)
+        return proc
+
+    monkeypatch.setattr(SplitTagger, "_worker", recording)
+    return started
+
+
+def test_ctrl_c_while_tagging_leaves_no_worker_behind(settings, monkeypatch) -> None:
+    started = _splitting(monkeypatch, MARKING)
+
+    def interrupted(self, texts, tick=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(index.entities.EntityTagger, "tag", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_index(settings, FakeEmbedder())
+    assert len(started) == 1 and started[0].returncode == -9  # killed and reaped
+
+
+def test_one_process_when_the_setting_is_off(settings, monkeypatch) -> None:
+    started = _splitting(monkeypatch, MARKING)
+    off = Settings.load({"QA_TAG_WORKER": "0"}, corpus=settings.corpus, store=settings.store,
+                        model=settings.model, model_cache=settings.model_cache)
+    assert off.tag_worker is False
+    assert run_index(off, FakeEmbedder()).tagged == 11
+    assert started == []
 
 
 def _entities(settings: Settings) -> dict[str, dict[int, Entities] | None]:
@@ -138,18 +208,24 @@ def test_indexing_in_two_processes_stores_what_one_process_finds(settings, tmp_p
                         model=settings.model, model_cache=settings.model_cache)
     run_index(one, FakeEmbedder())
     received: list[int] = []
-    receive = SplitTagger._receive
+    receive = index.tag_worker._receive
 
-    def counting(self: SplitTagger, count: int) -> list[Entities] | None:
-        found = receive(self, count)
+    def counting(proc, count: int) -> list[Entities] | None:
+        found = receive(proc, count)
         received.append(len(found) if found is not None else -1)
         return found
 
-    monkeypatch.setattr(SplitTagger, "_receive", counting)
-    monkeypatch.setattr(index.entities, "SPLIT_SENTENCES", 1)
-    monkeypatch.setattr(index.entities, "_cores", lambda: 2)
-    monkeypatch.setattr(index.tag_worker, "MIN_SPLIT", 1)
-    summary = run_index(settings, FakeEmbedder())
+    monkeypatch.setattr(index.tag_worker, "_receive", counting)
+    started = _splitting(monkeypatch)
+    ticks: dict[str, list[int]] = {}
+
+    def progress(total: int, label: str):
+        ticks[label] = [total]
+        return ticks[label].append
+
+    summary = run_index(settings, FakeEmbedder(), progress=progress)
+    assert len(started) == 1 and started[0].returncode == -9
     assert received == [6]  # 11 sentences in one batch: 6 of them tagged by the real worker
     assert summary.tagged == 11
+    assert ticks["tagging"][0] == sum(ticks["tagging"][1:]) == 11
     assert _entities(settings) == _entities(one)
