@@ -203,15 +203,13 @@ class VectorStore:
         Chroma stored for them (see `nearest`). Answering uses `nearest` and reads
         chunks from SQLite; this reads back what Chroma holds (the tests compare it)."""
         nearest = self.nearest(vector, k)
-        got = self._collection.get(ids=[cid for cid, _ in nearest],
-                                   include=["documents", "metadatas"])
-        rows = dict(zip(got["ids"], zip(got["documents"] or [], got["metadatas"] or [],
-                                        strict=True), strict=True))
-        hits = []
-        for cid, score in nearest:
-            if cid not in rows:  # deleted since the search (a Chroma server shared by writers)
-                continue
-            text, meta = rows[cid]
-            chunk = Chunk(cid, str(meta["source"]), int(meta["start"]), int(meta["end"]), text)
-            hits.append(Hit(chunk, score))
-        return hits
+        chunks = self.chunks([cid for cid, _ in nearest])
+        # a chunk deleted since the search (a Chroma server shared by writers) is left out
+        return [Hit(chunks[cid], score) for cid, score in nearest if cid in chunks]
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        """The text and metadata Chroma stored for each of `ids` that it holds."""
+        got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        return {cid: Chunk(cid, str(meta["source"]), int(meta["start"]), int(meta["end"]), text)
+                for cid, text, meta in zip(got["ids"], got["documents"] or [],
+                                           got["metadatas"] or [], strict=True)}

@@ -77,7 +77,7 @@ def state(store: Path) -> dict[str, object]:
         assert stores.vectors.ids() == ids
         assert stores.docs.get_meta("writing") in (None, "0")
         vectors = stores.vectors.vectors(sorted(ids))
-        hits = stores.vectors.search(next(iter(vectors.values())), len(ids)) if ids else []
+        held = stores.vectors.chunks(sorted(ids))  # read by id: an HNSW search may miss some
     finally:
         stores.close()
     db = sqlite3.connect(store / DOCS_FILE)
@@ -93,8 +93,8 @@ def state(store: Path) -> dict[str, object]:
     assert sorted(lexical_ids) == sorted(ids)  # one lexical row per chunk, no duplicate
     by_id = {cid: (source, start, end) for cid, source, start, end in rows["chunks"]}
     texts = {source: text for source, text, *_ in rows["documents"]}
-    assert {h.chunk.id: (h.chunk.source, h.chunk.start, h.chunk.end) for h in hits} == by_id
-    assert all(texts[h.chunk.source][h.chunk.start:h.chunk.end] == h.chunk.text for h in hits)
+    assert {c.id: (c.source, c.start, c.end) for c in held.values()} == by_id
+    assert all(texts[c.source][c.start:c.end] == c.text for c in held.values())
     rows["vectors"] = [(cid, np.round(vectors[cid], 5).tolist()) for cid in sorted(ids)]
     return rows
 
