@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -28,6 +27,7 @@ import numpy as np
 
 from index.embedding import Progress, SentenceTransformerEmbedder
 from index.errors import ModelError
+from index.worker_process import command, reply_stream
 
 
 class WorkerEmbedder:
@@ -42,9 +42,7 @@ class WorkerEmbedder:
     def __init__(self, name: str, cache_dir: Path, batch_size: int = 32) -> None:
         self.name = name
         self._proc = subprocess.Popen(
-            # -P: a folder named `index` in the working directory must not shadow ours.
-            [sys.executable, "-P", "-m", "index.embed_worker", name, str(cache_dir),
-             str(batch_size)],
+            command("index.embed_worker", name, str(cache_dir), str(batch_size)),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         )
 
@@ -126,9 +124,7 @@ def serve(embedder: SentenceTransformerEmbedder, requests: IO[bytes], out: IO[by
 def main(argv: Sequence[str]) -> None:
     """Worker entry point: `python -m index.embed_worker NAME CACHE_DIR BATCH_SIZE`."""
     name, cache_dir, batch_size = argv
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's: it stops us
-    replies = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # anything a library prints goes to stderr, not into the replies
+    replies = reply_stream()
     serve(SentenceTransformerEmbedder(name, Path(cache_dir), int(batch_size)),
           sys.stdin.buffer, replies)
     replies.flush()

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -27,10 +26,10 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from index.ner import Entities, EntityTagger
+from index.worker_process import command, reply_stream
 
 MIN_SPLIT = 256  # a batch of fewer than twice this many texts is tagged here alone
-WORKER = [sys.executable, "-P", "-m", "index.tag_worker"]  # -P: no `index` folder of the
-# working directory shadows ours
+WORKER = command("index.tag_worker")
 
 
 class SplitTagger:
@@ -158,9 +157,7 @@ def serve(tagger: EntityTagger, requests: IO[bytes], out: IO[bytes]) -> None:
 
 def main() -> None:
     """Worker entry point: `python -m index.tag_worker`."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's: it stops us
-    replies = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # anything a library prints goes to stderr, not into the replies
+    replies = reply_stream()
     try:
         serve(EntityTagger(), sys.stdin.buffer, replies)
         replies.flush()
