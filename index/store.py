@@ -178,7 +178,9 @@ class VectorStore:
         from one run to the next. hnswlib explores max(ef, n_results)
         candidates: asking for the whole collection when it holds at most
         EXHAUSTIVE_UP_TO chunks makes the search exhaustive, hence exact and the
-        same in every run; a larger one is searched WIDE_SEARCH deep.
+        same in every run; a larger one is searched WIDE_SEARCH deep. When an
+        exhaustive search returns fewer chunks than the collection holds, the graph
+        has unreachable nodes and every stored vector is compared instead (`_scan`).
 
         Args:
             vector: the question's vector.
@@ -195,8 +197,28 @@ class VectorStore:
         breadth = total if total <= EXHAUSTIVE_UP_TO else min(total, max(k, WIDE_SEARCH))
         found = self._collection.query(query_embeddings=[vector.tolist()], n_results=breadth,
                                        include=["distances"])
-        nearest = sorted(zip(found["distances"][0], found["ids"][0], strict=True))[:k]
+        pairs = list(zip(found["distances"][0], found["ids"][0], strict=True))
+        if total <= EXHAUSTIVE_UP_TO and len(pairs) < breadth and len(pairs) < self.count():
+            pairs = self._scan(vector)
+        nearest = sorted(pairs)[:k]
         return [(cid, 1.0 - float(dist)) for dist, cid in nearest]
+
+    def _scan(self, vector: np.ndarray) -> list[tuple[float, str]]:
+        """(cosine distance, id) of every stored chunk, computed here from the stored
+        vectors: what an exhaustive graph search returns when every node is reachable.
+
+        hnswlib can leave a few nodes unreachable after deletions (seen once after an
+        update killed while deleting and then re-run): the graph search then returns
+        fewer chunks than the collection holds, and those chunks could never be found.
+        """
+        got = self._collection.get(include=["embeddings"])
+        ids = list(got["ids"])
+        if not ids:
+            return []
+        stored = np.asarray(got["embeddings"], dtype=np.float64)
+        norms = np.linalg.norm(stored, axis=1) * float(np.linalg.norm(vector))
+        cosines = stored @ np.asarray(vector, dtype=np.float64) / np.where(norms > 0, norms, 1.0)
+        return [(1.0 - float(c), cid) for c, cid in zip(cosines, ids, strict=True)]
 
     def search(self, vector: np.ndarray, k: int) -> list[Hit]:
         """The `k` chunks nearest to `vector`, best first, with the text and metadata

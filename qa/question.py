@@ -24,11 +24,18 @@ _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                   r"what percentage|quel age|how old|quelle proportion|quelle part|"
                   r"quelle somme|quel montant|quelle superficie|quelle taille|how long|"
                   r"how large|how big|quelle duree|quelle distance|how far)\b"),
-        ("where", r"(\bou\b(?! est-ce que la)|\bwhere\b|\bquel pays|\bquelle ville|"
-                  r"\bquelle region|\bwhich country|\bwhat country|\bwhich city|\bwhat city|"
-                  r"\bquel endroit|\bquel lieu|\bdans quel|\bin which|\bin what)"),
-        ("who", r"\b(qui|who|whom|whose|quel est le nom|quelle personne|what person|"
-                r"which person|quel homme|quelle femme)\b"),
+        ("where", r"(\bou\b(?! est-ce que la)|\bwhere\b|\b(?:quel|quelle|quels|quelles|which|"
+                  r"what) (?:pays|villes?|regions?|endroits?|lieux?|lieu|continent|commune|"
+                  r"quartier|departement|arrondissement|province|rue|vallee|iles?|mers?|ocean|"
+                  r"territoires?|country|countries|city|cities|region|place|town|state|"
+                  r"continent|island|county|borough|district|neighbou?rhood)\b)"),
+        # "qui" asks for a person when it stands first, after a comma or a preposition
+        # ("Par qui...", "Avec l'aide de qui..."), or last ("... par qui ?"); elsewhere it
+        # is a relative pronoun: "Qu'est-ce qui...", "Quelle est la cause qui..."
+        ("who", r"((?:^\s*|[,;:(]\s*|\b(?:a|de|par|pour|avec|chez|contre|envers|sur|selon|"
+                r"apres|entre|sans)\s+)qui\b|\bqui\s*[?!.]*\s*$|\b(?:who|whom|whose|"
+                r"quel est le nom|quelle personne|what person|which person|quel homme|"
+                r"quelle femme)\b)"),
         ("entity", r"\b(quel|quelle|quels|quelles|lequel|laquelle|which|what|comment s ?appel)"),
     )
 )
@@ -64,9 +71,10 @@ def question_type(question: str) -> str:
     """
     if is_role_question(question):
         return "role"
-    q = " " + re.sub(r"[^\w\s]", " ", fold(question)) + " "
+    folded = fold(question).strip()
+    q = " " + re.sub(r"[^\w\s]", " ", folded) + " "
     for name, pattern in _TYPES:
-        if pattern.search(q):
+        if pattern.search(folded if name == "who" else q):
             return name
     return "other"
 

@@ -17,6 +17,20 @@ from qa.question import answer_spans, question_type
     ("Quel site a suspendu sa rubrique Rencontres ?", "entity"),
     ("What party does Guy Geoffroy belong to?", "entity"),
     ("Pourquoi le site a-t-il fermé ?", "other"),
+    # "qui" asks for a person first, after a preposition or a comma, or last...
+    ("Avec l'aide de qui les frères repoussent-ils les Espagnols ?", "who"),
+    ("À qui appartient le site ?", "who"),
+    ("Au début du tournoi, qui était le gardien titulaire ?", "who"),
+    ("Le film a été réalisé par qui ?", "who"),
+    # ...elsewhere it is a relative pronoun, and the question asks for something else
+    ("Qu'est-ce qui montre que l'étymologie est fausse ?", "other"),
+    ("Quelle est l'explication qui justifie l'écart ?", "entity"),
+    # "dans quel X" asks for a place only when X is a place
+    ("Dans quelle ville s'est déroulé le match ?", "where"),
+    ("Vers quels pays l'économie s'ouvre-t-elle ?", "where"),
+    ("In what borough is ABC headquartered?", "where"),
+    ("Dans quelles circonstances est-il décédé ?", "entity"),
+    ("Dans quel domaine travaille-t-il ?", "entity"),
 ])
 def test_question_type(question: str, kind: str) -> None:
     assert question_type(question) == kind

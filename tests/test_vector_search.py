@@ -90,3 +90,50 @@ def test_a_size_given_by_the_caller_replaces_chromas_count(
         assert store.nearest(queries[0], K, size=0) == []  # nothing committed yet
     finally:
         store.close()
+
+
+class _GraphMissing:
+    """A Chroma collection whose graph search cannot reach some chunks (hnswlib can
+    leave nodes unreachable after deletions); everything else is the real collection."""
+
+    def __init__(self, collection: object, unreachable: set[str]) -> None:
+        self._collection = collection
+        self.unreachable = unreachable
+        self.scans = 0
+
+    def query(self, **kwargs: object) -> dict:
+        found = self._collection.query(**kwargs)  # type: ignore[attr-defined]
+        kept = [i for i, cid in enumerate(found["ids"][0]) if cid not in self.unreachable]
+        return {"ids": [[found["ids"][0][i] for i in kept]],
+                "distances": [[found["distances"][0][i] for i in kept]]}
+
+    def get(self, **kwargs: object) -> dict:
+        if kwargs.get("include") == ["embeddings"] and "ids" not in kwargs:
+            self.scans += 1
+        return self._collection.get(**kwargs)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._collection, name)
+
+
+def test_chunks_the_graph_cannot_reach_are_still_found(
+        random_store: tuple[Path, np.ndarray]) -> None:
+    path, vectors = random_store
+    store = VectorStore(path, create=False)
+    query = _unit_rows(np.random.default_rng(11), 1)[0]
+    exact = np.argsort(-(vectors @ query), kind="stable")[:K]
+    lost = {f"c{exact[0]:04d}", f"c{exact[3]:04d}"}  # the nearest and the 4th nearest
+    graph = _GraphMissing(store._collection, lost)
+    store._collection = graph
+    try:
+        given = store.nearest(query, K, size=N)
+        assert [cid for cid, _ in given] == [f"c{i:04d}" for i in exact]
+        assert [s for _, s in given] == pytest.approx(list(vectors[exact] @ query), abs=1e-5)
+        assert graph.scans == 1
+        graph.unreachable = set()
+        assert [cid for cid, _ in store.nearest(query, K, size=N)] == [
+            f"c{i:04d}" for i in exact]
+        assert graph.scans == 1  # a complete graph search needs no scan
+    finally:
+        store._collection = graph._collection
+        store.close()
