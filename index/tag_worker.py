@@ -7,7 +7,8 @@ while this process loads its own; each batch of `SplitTagger.tag` then goes half
 to the worker and half to the in-process tagger, at the same time. spaCy tags
 each sentence on its own, so the entities are the ones one process would find.
 
-If the worker cannot start, stops, or answers with an error, its half is tagged
+If the worker cannot start, stops, answers with an error, or hangs (no reply long
+after this process finished its own half: see WAIT_FLOOR), its half is tagged
 here: the split changes the time taken, never the result.
 
 Protocol: one JSON line per request, {"texts": [...]}; one JSON line per reply,
@@ -22,6 +23,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
@@ -30,6 +32,12 @@ from index.worker_process import command, reply_stream
 
 MIN_SPLIT = 256  # a batch of fewer than twice this many texts is tagged here alone
 WORKER = command("index.tag_worker")
+# Once this process has tagged its half, the worker's reply is awaited at most
+# WAIT_FLOOR seconds plus WAIT_FACTOR times as long as that half took: it has as
+# much to tag, and a pipeline to load (4-15 s) the first time. A worker still
+# silent then is hung (a stuck load, a stopped process) and is stopped.
+WAIT_FLOOR = 60.0
+WAIT_FACTOR = 3.0
 
 
 class SplitTagger:
@@ -43,9 +51,11 @@ class SplitTagger:
         command: the worker's command line (tests replace it).
     """
 
-    def __init__(self, tagger: EntityTagger, command: Sequence[str] | None = None) -> None:
+    def __init__(self, tagger: EntityTagger, command: Sequence[str] | None = None,
+                 wait_floor: float = WAIT_FLOOR) -> None:
         self._tagger = tagger
         self._command = list(command or WORKER)
+        self._wait_floor = wait_floor
         self._proc: subprocess.Popen[bytes] | None = None
         self._failed = False
 
@@ -70,13 +80,15 @@ class SplitTagger:
         theirs = texts[half:]
         sending = threading.Thread(target=_send, args=(proc, theirs), daemon=True)
         sending.start()  # in a thread: the worker reads only once its pipeline has loaded
+        began = time.monotonic()
         mine = self._tagger.tag(texts[:half], tick)
         if mine is None:  # no spaCy here: the worker's half is of no use
             self._fail()
             sending.join()
             return None
-        sending.join()
-        found = _receive(proc, len(theirs))
+        wait = self._wait_floor + WAIT_FACTOR * (time.monotonic() - began)
+        found = _receive(proc, len(theirs), wait)
+        sending.join()  # done: the reply came after the whole request, or proc is killed
         if found is None:  # the worker failed: its half, and every later batch, here
             self._fail()
             found = self._tagger.tag(theirs)
@@ -126,8 +138,22 @@ def _send(proc: subprocess.Popen[bytes], texts: list[str]) -> None:
         pass
 
 
-def _receive(proc: subprocess.Popen[bytes], count: int) -> list[Entities] | None:
-    """The worker's entities for `count` texts, or None when it failed."""
+def _receive(proc: subprocess.Popen[bytes], count: int, wait: float) -> list[Entities] | None:
+    """The worker's entities for `count` texts, or None when it failed or gave no
+    reply within `wait` seconds (then it is killed)."""
+    got: list[list[Entities] | None] = []
+    reading = threading.Thread(target=lambda: got.append(_read(proc, count)), daemon=True)
+    reading.start()
+    reading.join(wait)
+    if reading.is_alive():  # hung: killing it ends the read (and a blocked request)
+        proc.kill()
+        reading.join()
+        return None
+    return got[0]
+
+
+def _read(proc: subprocess.Popen[bytes], count: int) -> list[Entities] | None:
+    """Read one reply of `count` texts' entities; None when there is none or it is wrong."""
     assert proc.stdout is not None
     try:
         reply = json.loads(proc.stdout.readline() or b"null")

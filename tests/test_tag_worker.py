@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,29 @@ def test_a_failing_worker_leaves_its_half_to_this_process(worker, monkeypatch) -
         split.close()
 
 
+@pytest.mark.parametrize("worker", [
+    [sys.executable, "-c", "import time; time.sleep(600)"],  # a load that never ends
+    [sys.executable, "-c", "import sys, time; sys.stdin.readline(); time.sleep(600)"],
+], ids=["never-reads", "never-replies"])
+def test_a_hung_worker_is_stopped_and_its_half_tagged_here(worker, monkeypatch) -> None:
+    monkeypatch.setattr(index.tag_worker, "MIN_SPLIT", 2)
+    texts = [f"{i:04d} " + "x" * 200 for i in range(1000)]  # more than a pipe holds
+    split = SplitTagger(FakeTagger(), worker, wait_floor=0.5)  # type: ignore[arg-type]
+    proc = split._worker()
+    assert proc is not None
+    found: list = []
+    try:
+        tagging = threading.Thread(target=lambda: found.append(split.tag(texts)), daemon=True)
+        tagging.start()
+        tagging.join(60)  # without the deadline, it waits for the worker for ever
+        assert found == [[((0, 205, "L"),)] * 1000]
+        assert proc.poll() is not None  # killed, not left behind
+        assert not split.split and split._proc is None
+    finally:
+        split.close()
+        proc.kill()
+
+
 def test_no_spacy_here_stops_the_worker_and_says_so(monkeypatch) -> None:
     monkeypatch.setattr(index.tag_worker, "MIN_SPLIT", 2)
     split = SplitTagger(FakeTagger(loads=False), MARKING)  # type: ignore[arg-type]
@@ -210,8 +234,8 @@ def test_indexing_in_two_processes_stores_what_one_process_finds(settings, tmp_p
     received: list[int] = []
     receive = index.tag_worker._receive
 
-    def counting(proc, count: int) -> list[Entities] | None:
-        found = receive(proc, count)
+    def counting(proc, count: int, wait: float) -> list[Entities] | None:
+        found = receive(proc, count, wait)
         received.append(len(found) if found is not None else -1)
         return found
 
