@@ -95,6 +95,7 @@ class VectorStore:
 
         path, url = self._path, self._url
         where = url or str(path)
+        self._held: int | None = None
         try:
             self._client = _client(path, url)
             self._collection = self._client.get_or_create_collection(
@@ -134,6 +135,7 @@ class VectorStore:
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray,
             metadata: Sequence[dict[str, str | int]]) -> None:
         """Upsert chunks with their vectors and extra metadata (title, date, model...)."""
+        self._held = None
         for begin in range(0, len(chunks), _BATCH):
             part = chunks[begin:begin + _BATCH]
             metas = [
@@ -149,6 +151,7 @@ class VectorStore:
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove chunks by id (unknown ids are ignored)."""
+        self._held = None
         for begin in range(0, len(ids), _BATCH):
             self._collection.delete(ids=list(ids[begin:begin + _BATCH]))
 
@@ -181,6 +184,7 @@ class VectorStore:
         same in every run; a larger one is searched WIDE_SEARCH deep. When an
         exhaustive search returns fewer chunks than the collection holds, the graph
         has unreachable nodes and every stored vector is compared instead (`_scan`).
+        "Holds" is counted when the store opens or this client writes (`_holding`).
 
         Args:
             vector: the question's vector.
@@ -198,20 +202,40 @@ class VectorStore:
         found = self._collection.query(query_embeddings=[vector.tolist()], n_results=breadth,
                                        include=["distances"])
         pairs = list(zip(found["distances"][0], found["ids"][0], strict=True))
-        if total <= EXHAUSTIVE_UP_TO and len(pairs) < breadth and len(pairs) < self.count():
-            pairs = self._scan(vector)
+        if total <= EXHAUSTIVE_UP_TO and len(pairs) < breadth and len(pairs) < self._holding():
+            scanned = self._scan(vector)
+            if scanned is not None and len(scanned) > len(pairs):
+                pairs = scanned
+            else:  # nothing unreachable: the collection holds fewer than counted
+                self._held = len(pairs)
         nearest = sorted(pairs)[:k]
         return [(cid, 1.0 - float(dist)) for dist, cid in nearest]
 
-    def _scan(self, vector: np.ndarray) -> list[tuple[float, str]]:
+    def _holding(self) -> int:
+        """How many chunks this client's search sees, as counted after it opened the
+        store or last wrote to it.
+
+        Not counted at each search: another process writing an embedded store adds
+        to Chroma's SQLite tables at once, but to this client's search index only
+        when it reopens (see `reopen`).
+        """
+        if self._held is None:
+            self._held = self.count()
+        return self._held
+
+    def _scan(self, vector: np.ndarray) -> list[tuple[float, str]] | None:
         """(cosine distance, id) of every stored chunk, computed here from the stored
-        vectors: what an exhaustive graph search returns when every node is reachable.
+        vectors: what an exhaustive graph search returns when every node is reachable;
+        None when Chroma cannot read them (another process is changing an embedded store).
 
         hnswlib can leave a few nodes unreachable after deletions (seen once after an
         update killed while deleting and then re-run): the graph search then returns
         fewer chunks than the collection holds, and those chunks could never be found.
         """
-        got = self._collection.get(include=["embeddings"])
+        try:
+            got = self._collection.get(include=["embeddings"])
+        except Exception:  # chromadb raises many types; the search's result stands
+            return None
         ids = list(got["ids"])
         if not ids:
             return []

@@ -100,6 +100,7 @@ class _GraphMissing:
         self._collection = collection
         self.unreachable = unreachable
         self.scans = 0
+        self.scan_fails = False
 
     def query(self, **kwargs: object) -> dict:
         found = self._collection.query(**kwargs)  # type: ignore[attr-defined]
@@ -110,6 +111,8 @@ class _GraphMissing:
     def get(self, **kwargs: object) -> dict:
         if kwargs.get("include") == ["embeddings"] and "ids" not in kwargs:
             self.scans += 1
+            if self.scan_fails:
+                raise RuntimeError("Error finding id")  # what a stale embedded client says
         return self._collection.get(**kwargs)  # type: ignore[attr-defined]
 
     def __getattr__(self, name: str) -> object:
@@ -134,6 +137,33 @@ def test_chunks_the_graph_cannot_reach_are_still_found(
         assert [cid for cid, _ in store.nearest(query, K, size=N)] == [
             f"c{i:04d}" for i in exact]
         assert graph.scans == 1  # a complete graph search needs no scan
+    finally:
+        store._collection = graph._collection
+        store.close()
+
+
+def test_a_reader_whose_search_lags_the_count_scans_once(tmp_path: Path) -> None:
+    """Another process wrote (Chroma's count moved on, this client's search has not),
+    or the read of every vector fails: the search's result stands, and the next
+    searches take the lower count as what the client holds, without scanning again."""
+    vectors = _unit_rows(np.random.default_rng(13), 60)
+    store = VectorStore(tmp_path)
+    ids = [f"c{i:04d}" for i in range(60)]
+    store.add([Chunk(i, "s.txt", 0, 1, "t") for i in ids], vectors, [{} for _ in ids])
+    query = _unit_rows(np.random.default_rng(12), 1)[0]
+    exact = np.argsort(-(vectors @ query), kind="stable")[:K]
+    graph = _GraphMissing(store._collection, {f"c{exact[0]:04d}"})
+    graph.scan_fails = True
+    store._collection = graph
+    try:
+        expected = [f"c{i:04d}" for i in exact[1:]]
+        assert [cid for cid, _ in store.nearest(query, K - 1, size=60)] == expected
+        assert [cid for cid, _ in store.nearest(query, K - 1, size=60)] == expected
+        assert graph.scans == 1
+        store.add([Chunk("extra", "s.txt", 0, 1, "t")], vectors[:1], [{}])  # writing recounts
+        store.delete(["extra"])
+        store.nearest(query, K, size=60)
+        assert graph.scans == 2
     finally:
         store._collection = graph._collection
         store.close()
