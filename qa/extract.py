@@ -7,9 +7,10 @@ scored with weights learned on data (`qa.reader_model`; other weights when the
 question is in another language than the text). A sentence opening with an
 anaphor ("Ce pilote...") is quoted with the sentence before it, a neighbour
 scoring close to the best joins it, and an answer over 400 characters is cut to
-the clauses that answer (`qa.trim`). The short answer the question asks for (a
-name, a date, a number) is highlighted inside. A second small logistic model
-decides whether the evidence is strong enough.
+the clauses that answer (`qa.trim`), keeping the chosen sentence whole when it
+fits. The short answer the question asks for (a name, a date, a number) is
+highlighted inside. A second small logistic model decides whether the evidence
+is strong enough.
 """
 
 from __future__ import annotations
@@ -117,21 +118,25 @@ class SentenceReader:
         best = candidates[i]
         cross = cross_language(question, candidates)
         confidence = self.confidence(question, candidates, best, float(scores.max()), cross)
-        span = with_neighbour(candidates, scores, i, answer_span(best))
+        own = answer_span(best)
+        span = with_neighbour(candidates, scores, i, own)
         highlight = highlight_span(kind, best, question, entities[i] if entities else None)
         if span.end - span.start > MAX_ANSWER_CHARS:
-            span = self._shorten(span, best.source, highlight,
+            # The chosen sentence stays whole when it fits: a neighbour that joined
+            # adds only the clauses next to it that fit; else the highlight is kept.
+            keep = own if own.end - own.start <= MAX_ANSWER_CHARS else highlight
+            span = self._shorten(span, best.source, keep,
                                  shared_words(question) if cross else question)
         return Selection(best.passage_index, best.source, span, float(scores.max()),
                          confidence, highlight)
 
-    def _shorten(self, span: Span, source: str, highlight: Span | None, words: str) -> Span:
-        """The clauses of an over-long answer that hold the highlight and most of `words`."""
+    def _shorten(self, span: Span, source: str, keep: Span | None, words: str) -> Span:
+        """The clauses of an over-long answer that hold `keep` and most of `words`."""
         document = self.docs.get_document(source)
         if document is None:
             return span
-        keep = (highlight.start - span.start, highlight.end - span.start) if highlight else None
-        a, b = trim(document.text[span.start:span.end], words, keep)
+        inside = (keep.start - span.start, keep.end - span.start) if keep else None
+        a, b = trim(document.text[span.start:span.end], words, inside)
         return Span(span.start + a, span.start + b)
 
     def confidence(self, question: str, candidates: list[Candidate], best: Candidate,

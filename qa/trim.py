@@ -19,12 +19,14 @@ _BOUNDARY = re.compile(r"[,;:()\[\]–—]\s*|\s+-\s+")
 _PIECE = 120  # a clause longer than the limit is cut at spaces into pieces this long
 
 
-def pieces(text: str, limit: int) -> list[tuple[int, int]]:
-    """Consecutive (start, end) spans covering `text`, cut after clause boundaries.
+def pieces(text: str, limit: int, also: tuple[int, ...] = ()) -> list[tuple[int, int]]:
+    """Consecutive (start, end) spans covering `text`, cut after clause boundaries
+    and at the offsets `also`.
 
     A clause longer than `limit` is cut further at spaces, about every `_PIECE` chars.
     """
-    cuts = [0, *(m.end() for m in _BOUNDARY.finditer(text)), len(text)]
+    found = {m.end() for m in _BOUNDARY.finditer(text)} | {c for c in also if 0 < c < len(text)}
+    cuts = [0, *sorted(found), len(text)]
     spans = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
     out: list[tuple[int, int]] = []
     for a, b in spans:
@@ -54,7 +56,7 @@ def trim(text: str, question: str, keep: tuple[int, int] | None = None,
     if len(text) <= limit:
         return 0, len(text)
     q = set(stem_list(question))
-    parts = pieces(text, limit)
+    parts = pieces(text, limit, keep or ())  # what must be kept can be all that is kept
     words = [q & set(stem_list(text[a:b])) for a, b in parts]
     best: tuple[int, int, int, int] | None = None  # (covered, length, start, end)
     for i in range(len(parts)):

@@ -61,3 +61,29 @@ def test_a_close_neighbour_joins_and_an_over_long_pair_is_shortened() -> None:
     assert text[chosen.span.start:chosen.span.end].startswith(first)
     assert chosen.highlight is not None
     assert text[chosen.highlight.start:chosen.highlight.end] == "Vienne"
+
+
+def test_the_chosen_sentence_stays_whole_when_a_joined_neighbour_is_cut() -> None:
+    best = f"En France, {FILLER}, {FILLER}, {FILLER}, {FILLER}, le site a suspendu sa rubrique."
+    after = (f"Aux États-Unis, {FILLER}, une loi a permis la fermeture du site Backpage, "
+             f"{FILLER}, {FILLER}.")
+    text = f"{best} {after}"
+    a, b = _cand(0, best), _cand(len(best) + 1, after)
+    docs = SimpleNamespace(get_document=lambda source: SimpleNamespace(text=text))
+    reader = SentenceReader(docs, tagger=SimpleNamespace(available=False))
+    chosen = reader.choose("Quel site a permis la fermeture de sa rubrique après une loi ?",
+                           "other", [a, b], None, np.array([3.0, 2.5]))
+    quote = text[chosen.span.start:chosen.span.end]
+    assert len(best) <= MAX_ANSWER_CHARS < len(best) + 1 + len(after)
+    assert chosen.span.start == 0  # cutting for the neighbour's words would start mid-sentence
+    assert quote.startswith(best) and len(quote) <= MAX_ANSWER_CHARS
+
+
+def test_a_kept_span_is_a_cut_point_even_inside_a_clause() -> None:
+    before = f"Aux États-Unis une loi a permis la fermeture du site Backpage et {FILLER}."
+    best = f"Le site a suspendu sa rubrique en juin, {FILLER}, {FILLER}, {FILLER}, {FILLER}."
+    text = f"{before} {best}"
+    start = len(before) + 1
+    assert len(best) <= MAX_ANSWER_CHARS < len(text)
+    a, b = trim(text, "Quel site a suspendu sa rubrique ?", (start, len(text)))
+    assert (a, b) == (start, len(text))  # no clause boundary there: the sentence is whole
