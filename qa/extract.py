@@ -165,23 +165,35 @@ def answer_span(best: Candidate) -> Span:
 
 
 def with_neighbour(candidates: list[Candidate], scores: np.ndarray, i: int, span: Span) -> Span:
-    """Add the best-scoring adjacent sentence when it scores close to the best.
+    """Add the best-scoring adjacent sentence when it scores close to the best, and a
+    sentence one further away (with the one between) when it does and the whole fits.
 
-    The two may be longer than an answer may be: `SentenceReader.choose` then
-    keeps the clauses that answer (`qa.trim`).
+    The best and its adjacent sentence may be longer than an answer may be:
+    `SentenceReader.choose` then keeps the clauses that answer (`qa.trim`); a
+    sentence one further away joins only when nothing has to be cut.
     """
     best = candidates[i]
     if (span.start, span.end) != (best.start, best.end):
         return span
-    near = [j for j, c in enumerate(candidates) if c.source == best.source
-            and (0 <= c.start - best.end <= 3 or 0 <= best.start - c.end <= 3)]
-    if not near:
-        return span
-    j = max(near, key=lambda j: scores[j])
-    if scores[i] - scores[j] >= NEIGHBOUR_MARGIN:
-        return span
-    other = candidates[j]
-    return Span(min(other.start, best.start), max(other.end, best.end))
+    close = [j for j, c in enumerate(candidates) if scores[i] - scores[j] < NEIGHBOUR_MARGIN]
+    near = [j for j in close if _next_to(candidates[j], best)]
+    if near:
+        other = candidates[max(near, key=lambda j: scores[j])]
+        span = Span(min(other.start, best.start), max(other.end, best.end))
+    for j in close:
+        far = candidates[j]
+        between = [c for c in candidates if _next_to(c, best) and _next_to(c, far)
+                   and c is not far and c is not best]
+        if between and far.source == best.source and not _next_to(far, best):
+            joined = Span(min(span.start, far.start), max(span.end, far.end))
+            if joined.end - joined.start <= MAX_ANSWER_CHARS:
+                span = joined
+    return span
+
+
+def _next_to(a: Candidate, b: Candidate) -> bool:
+    """True when sentences `a` and `b` of one document follow each other."""
+    return a.source == b.source and (0 <= a.start - b.end <= 3 or 0 <= b.start - a.end <= 3)
 
 
 def highlight_span(kind: str, best: Candidate, question: str,

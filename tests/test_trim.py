@@ -63,6 +63,23 @@ def test_a_close_neighbour_joins_and_an_over_long_pair_is_shortened() -> None:
     assert text[chosen.highlight.start:chosen.highlight.end] == "Vienne"
 
 
+def test_a_close_sentence_one_further_joins_with_the_one_between_when_all_fit() -> None:
+    texts = ["Le traité fut signé en 1815.", "Il y eut des fêtes.", "Ce fut à Vienne."]
+    starts = [0, 29, 49]
+    a, b, c = (_cand(start, text) for start, text in zip(starts, texts, strict=True))
+    whole = Span(0, c.end)
+    assert with_neighbour([a, b, c], np.array([3.0, 0.0, 1.5]), 0, Span(0, a.end)) == whole
+    assert with_neighbour([c, b, a], np.array([1.5, 0.0, 3.0]), 2, Span(0, a.end)) == whole
+    far = with_neighbour([a, b, c], np.array([3.0, 0.0, 0.5]), 0, Span(0, a.end))
+    assert far == Span(0, a.end)  # not close enough
+    long_c = _cand(49, "Ce fut à Vienne, " + FILLER * 5 + ".")
+    assert with_neighbour([a, b, long_c], np.array([3.0, 0.0, 1.5]), 0,
+                          Span(0, a.end)) == Span(0, a.end)  # the three would not fit
+    other = Candidate(0, "b.txt", 49, 65, texts[2], 49, "", "", 0.8, 0.8, 1.0, False)
+    assert with_neighbour([a, b, other], np.array([3.0, 0.0, 1.5]), 0,
+                          Span(0, a.end)) == Span(0, a.end)  # another document
+
+
 def test_the_chosen_sentence_stays_whole_when_a_joined_neighbour_is_cut() -> None:
     best = f"En France, {FILLER}, {FILLER}, {FILLER}, {FILLER}, le site a suspendu sa rubrique."
     after = (f"Aux États-Unis, {FILLER}, une loi a permis la fermeture du site Backpage, "
