@@ -175,16 +175,28 @@ def with_neighbour(candidates: list[Candidate], scores: np.ndarray, i: int, span
     best = candidates[i]
     if (span.start, span.end) != (best.start, best.end):
         return span
-    close = [j for j, c in enumerate(candidates) if scores[i] - scores[j] < NEIGHBOUR_MARGIN]
-    near = [j for j in close if _next_to(candidates[j], best)]
+    line = sorted((j for j, c in enumerate(candidates) if c.source == best.source),
+                  key=lambda j: candidates[j].start)
+    at = line.index(i)
+
+    def step(k: int, d: int) -> int | None:
+        """The position in `line` of the sentence right before/after (d) line[k]."""
+        m = k + d
+        found = 0 <= m < len(line) and _next_to(candidates[line[m]], candidates[line[k]])
+        return m if found else None
+
+    def close(k: int) -> bool:
+        return bool(scores[i] - scores[line[k]] < NEIGHBOUR_MARGIN)
+
+    beside = [m for m in (step(at, -1), step(at, 1)) if m is not None]
+    near = [m for m in beside if close(m)]
     if near:
-        other = candidates[max(near, key=lambda j: scores[j])]
+        other = candidates[line[max(near, key=lambda m: scores[line[m]])]]
         span = Span(min(other.start, best.start), max(other.end, best.end))
-    for j in close:
-        far = candidates[j]
-        between = [c for c in candidates if _next_to(c, best) and _next_to(c, far)
-                   and c is not far and c is not best]
-        if between and far.source == best.source and not _next_to(far, best):
+    for m in beside:
+        further = step(m, m - at)
+        if further is not None and close(further):
+            far = candidates[line[further]]
             joined = Span(min(span.start, far.start), max(span.end, far.end))
             if joined.end - joined.start <= MAX_ANSWER_CHARS:
                 span = joined
