@@ -26,6 +26,12 @@ ROLE_QUESTION = re.compile(
     r"|what (?:does|did|do) .+ do(?: for a living)?\s*$"
     r"|que (?:fait|faisait|font|faisaient)\b.* dans la vie)\b")
 
+# "Qui est Pie IV ?", "Who was Frédéric Chopin?": a name and nothing more asks what the
+# person is (pope, composer), not who (a name would only repeat the question's).
+WHO_IS_NAME = re.compile(r"\s*(?i:qui|who)\s+(?i:est|etait|était|fut|is|was)\s+"
+                         r"[A-ZÀ-Ý][\w’'.-]*(?:\s+(?:(?:de|du|des|la|le|van|von|d’|d')\s*)?"
+                         r"[A-ZÀ-Ý][\w’'.-]*){0,4}\s*[?!.]*\s*$")
+
 # Words that end a role phrase: verbs, auxiliaries, pronouns, conjunctions.
 _STOP = frozenset("""
 a ai as avait avaient aura auront ont est sont etait etaient fut furent sera seront serait
@@ -55,13 +61,14 @@ def is_role_question(question: str) -> bool:
         question: the question, in French or English.
 
     Returns:
-        Whether a role word follows the question word ("quel métier", "what job"...)
-        or the question is "what does X do".
+        Whether a role word follows the question word ("quel métier", "what job"...),
+        the question is "what does X do", or "who is X" with X a name alone.
 
     >>> is_role_question("What job did he have?"), is_role_question("Quel est le métier de X ?")
     (True, True)
     """
-    return bool(ROLE_QUESTION.search(re.sub(r"[^\w\s]", " ", fold(question)).strip()))
+    return bool(ROLE_QUESTION.search(re.sub(r"[^\w\s]", " ", fold(question)).strip())
+                or WHO_IS_NAME.match(question))
 
 
 def _phrase(sentence: str, start: int, limit: int | None = None) -> tuple[int, int] | None:

@@ -17,6 +17,14 @@ from qa.roles import is_role_question, role_spans
     ("Quelle association joue un rôle important ?", False),
     ("Qui dirige l'OCRTEH ?", False),
     ("En quelle année commence sa carrière ?", False),
+    # "who is" and a name alone asks what the person is; "who is" a description, who
+    ("Qui est Jean-Marc Droguet ?", True),
+    ("qui est Mehmed Pacha?", True),
+    ("Qui est Jean de Lattre de Tassigny?", True),
+    ("Who was Frédéric Chopin?", True),
+    ("Qui est le patron de l'OCRTEH ?", False),
+    ("Qui était Premier ministre du Pakistan avant Raja Pervez Ashraf?", False),
+    ("Who is the CEO?", False),
 ])
 def test_role_questions(question: str, role: bool) -> None:
     assert is_role_question(question) is role
