@@ -184,7 +184,7 @@ class VectorStore:
         same in every run; a larger one is searched WIDE_SEARCH deep. When an
         exhaustive search returns fewer chunks than the collection holds, the graph
         has unreachable nodes and every stored vector is compared instead (`_scan`).
-        "Holds" is counted when the store opens or this client writes (`_holding`).
+        "Holds" is counted once after the store opens or this client writes (`_holding`).
 
         Args:
             vector: the question's vector.
@@ -212,12 +212,14 @@ class VectorStore:
         return [(cid, 1.0 - float(dist)) for dist, cid in nearest]
 
     def _holding(self) -> int:
-        """How many chunks this client's search sees, as counted after it opened the
-        store or last wrote to it.
+        """How many chunks this client's search sees: counted by the first search that
+        needs it after the store was opened or this client wrote to it, then kept.
 
         Not counted at each search: another process writing an embedded store adds
         to Chroma's SQLite tables at once, but to this client's search index only
-        when it reopens (see `reopen`).
+        when it reopens (see `reopen`). A count taken after such a write is too high:
+        the scan it sets off finds no more than the search (or fails) and the count
+        is lowered to what the search returned.
         """
         if self._held is None:
             self._held = self.count()

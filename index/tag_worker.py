@@ -88,12 +88,14 @@ class SplitTagger:
             return None
         wait = self._wait_floor + WAIT_FACTOR * (time.monotonic() - began)
         found = _receive(proc, len(theirs), wait)
-        sending.join()  # done: the reply came after the whole request, or proc is killed
         if found is None:  # the worker failed: its half, and every later batch, here
-            self._fail()
+            self._fail()  # killed first: a request it is not reading no longer blocks
+            sending.join()
             found = self._tagger.tag(theirs)
             if found is None:
                 return None
+        else:
+            sending.join()  # done: the reply came after the whole request
         if tick:
             tick(len(theirs))
         return mine + found

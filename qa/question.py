@@ -15,8 +15,8 @@ import re
 from index.analysis import fold, stems
 from qa.roles import is_role_question, role_spans
 
-_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern)) for name, pattern in (
+_TYPES: tuple[tuple[str, re.Pattern[str] | None], ...] = tuple(
+    (name, re.compile(pattern) if pattern else None) for name, pattern in (
         ("when", r"\b(quand|when|quelle annee|en quelle|what year|which year|quelle date|"
                  r"what date|which date|quel siecle|what century|quel jour|what day|"
                  r"quel mois|what month|a quelle epoque|depuis quand|how long ago)\b"),
@@ -24,21 +24,40 @@ _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                   r"what percentage|quel age|how old|quelle proportion|quelle part|"
                   r"quelle somme|quel montant|quelle superficie|quelle taille|how long|"
                   r"how large|how big|quelle duree|quelle distance|how far)\b"),
-        ("where", r"(\bou\b(?! est-ce que la)|\bwhere\b|\b(?:quel|quelle|quels|quelles|which|"
-                  r"what) (?:pays|villes?|regions?|endroits?|lieux?|lieu|continent|commune|"
-                  r"quartier|departement|arrondissement|province|rue|vallee|iles?|mers?|ocean|"
-                  r"territoires?|country|countries|city|cities|region|place|town|state|"
-                  r"continent|island|county|borough|district|neighbou?rhood)\b)"),
-        # "qui" asks for a person when it stands first, after a comma or a preposition
-        # ("Par qui...", "Avec l'aide de qui..."), or last ("... par qui ?"); elsewhere it
-        # is a relative pronoun: "Qu'est-ce qui...", "Quelle est la cause qui..."
-        ("who", r"((?:^\s*|[,;:(]\s*|\b(?:a|de|par|pour|avec|chez|contre|envers|sur|selon|"
-                r"apres|entre|sans)\s+)qui\b|\bqui\s*[?!.]*\s*$|\b(?:who|whom|whose|"
-                r"quel est le nom|quelle personne|what person|which person|quel homme|"
-                r"quelle femme)\b)"),
+        ("where", r"(\bou\b(?! est-ce que la)|\bwhere\b|\b(?:quel|quelle|quels|quelles) "
+                  r"(?:pays|villes?|regions?|endroits?|lieux?|lieu|continents?|communes?|"
+                  r"quartiers?|departements?|arrondissements?|provinces?|rues?|vallees?|iles?|"
+                  r"mers?|oceans?|territoires?|etats?|comtes?|villages?|localites?)\b|"
+                  r"\b(?:which|what) (?:country|countries|city|cities|regions?|place|town|"
+                  r"states?|continent|island|county|borough|district|neighbou?rhood|"
+                  r"village)\b)"),
+        ("who", None),  # see _asks_who
         ("entity", r"\b(quel|quelle|quels|quelles|lequel|laquelle|which|what|comment s ?appel)"),
     )
 )
+
+# "qui" asks for a person when it stands first, after a preposition ("Par qui...",
+# "Avec l'aide de qui..."), last ("... par qui ?"), or after a comma with no question
+# word before ("Au début du tournoi, qui..."); elsewhere it is a relative pronoun:
+# "Qu'est-ce qui...", "Quelle est la cause qui...", "Quelle équipe, qui jouait...".
+_WHO_WORDS = re.compile(r"\b(?:who|whom|whose|quel est le nom|quelle personne|what person|"
+                        r"which person|quel homme|quelle femme)\b")
+_QUI_ASKS = re.compile(r"(?:^\s*|\b(?:a|de|par|pour|avec|chez|contre|envers|sur|selon|apres|"
+                       r"entre|sans|sous|vers|devant|derriere|parmi|aupres|et)\s+)qui\b|"
+                       r"\bqui\s*[?!.]*\s*$")
+_QUI_AFTER_COMMA = re.compile(r"[,;:(]\s*qui\b")
+_QUESTION_WORD = re.compile(r"\b(?:quel|quelle|quels|quelles|lequel|laquelle|lesquel|"
+                            r"lesquels|lesquelles|que|qu|quoi|comment|combien|quand|pourquoi|"
+                            r"where|what|which|when|how|why)\b")
+
+
+def _asks_who(folded: str) -> bool:
+    """True when the folded question asks for a person (see the patterns above)."""
+    if _WHO_WORDS.search(folded) or _QUI_ASKS.search(folded):
+        return True
+    comma = _QUI_AFTER_COMMA.search(folded)
+    return comma is not None and not _QUESTION_WORD.search(folded[:comma.start()])
+
 
 _MONTHS = (r"janvier|fevrier|février|mars|avril|mai|juin|juillet|aout|août|septembre|octobre|"
            r"novembre|decembre|décembre|january|february|march|april|may|june|july|august|"
@@ -74,7 +93,7 @@ def question_type(question: str) -> str:
     folded = fold(question).strip()
     q = " " + re.sub(r"[^\w\s]", " ", folded) + " "
     for name, pattern in _TYPES:
-        if pattern.search(folded if name == "who" else q):
+        if _asks_who(folded) if pattern is None else pattern.search(q):
             return name
     return "other"
 

@@ -28,9 +28,13 @@ ROLE_QUESTION = re.compile(
 
 # "Qui est Pie IV ?", "Who was Frédéric Chopin?": a name and nothing more asks what the
 # person is (pope, composer), not who (a name would only repeat the question's).
+# The name opens with a capital and a lower-case letter (not an acronym: "Qui est PDG ?")
+# and no word is a possessive ("Who is Google's CEO?").
+_NAME_WORD = r"[A-ZÀ-Ý][\w.-]*(?:['’][A-ZÀ-Ý][\w.-]*)?"
 WHO_IS_NAME = re.compile(r"\s*(?i:qui|who)\s+(?i:est|etait|était|fut|is|was)\s+"
-                         r"[A-ZÀ-Ý][\w’'.-]*(?:\s+(?:(?:de|du|des|la|le|van|von|d’|d')\s*)?"
-                         r"[A-ZÀ-Ý][\w’'.-]*){0,4}\s*[?!.]*\s*$")
+                         r"(?=[A-ZÀ-Ý](?:[a-zà-ÿ]|['’][A-ZÀ-Ý]))" + _NAME_WORD +
+                         r"(?:\s+(?:(?:de|du|des|la|le|van|von|d’|d')\s*)?" + _NAME_WORD +
+                         r"){0,4}\s*[?!.]*\s*$")
 
 # Words that end a role phrase: verbs, auxiliaries, pronouns, conjunctions.
 _STOP = frozenset("""

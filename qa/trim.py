@@ -55,6 +55,8 @@ def trim(text: str, question: str, keep: tuple[int, int] | None = None,
     """
     if len(text) <= limit:
         return 0, len(text)
+    if keep:  # as every run is stripped: a kept sentence may open with a dash ("– Oui.")
+        keep = _strip(text, *keep)
     q = set(stem_list(question))
     parts = pieces(text, limit, keep or ())  # what must be kept can be all that is kept
     words = [q & set(stem_list(text[a:b])) for a, b in parts]
@@ -71,8 +73,8 @@ def trim(text: str, question: str, keep: tuple[int, int] | None = None,
             candidate = (len(covered), end - start, start, end)
             if best is None or candidate[:2] > best[:2]:
                 best = candidate
-    if best is None:
-        return 0, len(text)
+    if best is None:  # only when `keep` itself is longer than `limit`
+        return keep if keep else (0, len(text))
     return best[2], best[3]
 
 

@@ -31,6 +31,10 @@ from qa.question import answer_spans, question_type
     ("In what borough is ABC headquartered?", "where"),
     ("Dans quelles circonstances est-il décédé ?", "entity"),
     ("Dans quel domaine travaille-t-il ?", "entity"),
+    ("Dans quel état se trouve Natchez ?", "where"),
+    ("A quelle place termine l'équipe ?", "entity"),  # a rank, not a place
+    ("Sous qui a-t-il servi ?", "who"),
+    ("Quelle équipe, qui jouait à domicile, a gagné ?", "entity"),
 ])
 def test_question_type(question: str, kind: str) -> None:
     assert question_type(question) == kind

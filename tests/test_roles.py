@@ -25,6 +25,9 @@ from qa.roles import is_role_question, role_spans
     ("Qui est le patron de l'OCRTEH ?", False),
     ("Qui était Premier ministre du Pakistan avant Raja Pervez Ashraf?", False),
     ("Who is the CEO?", False),
+    ("Who is Google's CEO?", False),
+    ("Qui est PDG ?", False),
+    ("Who is O'Neill?", True),
 ])
 def test_role_questions(question: str, role: bool) -> None:
     assert is_role_question(question) is role

@@ -151,7 +151,9 @@ def test_a_failing_worker_leaves_its_half_to_this_process(worker, monkeypatch) -
 @pytest.mark.parametrize("worker", [
     [sys.executable, "-c", "import time; time.sleep(600)"],  # a load that never ends
     [sys.executable, "-c", "import sys, time; sys.stdin.readline(); time.sleep(600)"],
-], ids=["never-reads", "never-replies"])
+    # a line that is no reply, then silence, the request unread
+    [sys.executable, "-c", "import time; print('loading...', flush=True); time.sleep(600)"],
+], ids=["never-reads", "never-replies", "chatter-then-never-reads"])
 def test_a_hung_worker_is_stopped_and_its_half_tagged_here(worker, monkeypatch) -> None:
     monkeypatch.setattr(index.tag_worker, "MIN_SPLIT", 2)
     texts = [f"{i:04d} " + "x" * 200 for i in range(1000)]  # more than a pipe holds

@@ -104,3 +104,19 @@ def test_a_kept_span_is_a_cut_point_even_inside_a_clause() -> None:
     assert len(best) <= MAX_ANSWER_CHARS < len(text)
     a, b = trim(text, "Quel site a suspendu sa rubrique ?", (start, len(text)))
     assert (a, b) == (start, len(text))  # no clause boundary there: the sentence is whole
+
+
+def test_a_kept_sentence_opening_with_a_dash_still_fits() -> None:
+    best = f"– Le site a suspendu sa rubrique en juin, {FILLER}, {FILLER}."
+    after = f"Aux États-Unis, une loi a permis la fermeture, {FILLER}, {FILLER}, {FILLER}."
+    text = f"{best} {after}"
+    a, b = _cand(0, best), _cand(len(best) + 1, after)
+    docs = SimpleNamespace(get_document=lambda source: SimpleNamespace(text=text))
+    reader = SentenceReader(docs, tagger=SimpleNamespace(available=False))
+    chosen = reader.choose("Quel site a suspendu sa rubrique ?", "other", [a, b], None,
+                           np.array([3.0, 2.5]))
+    quote = text[chosen.span.start:chosen.span.end]
+    assert len(text) > MAX_ANSWER_CHARS >= len(quote)
+    assert quote.startswith(best[2:])  # the dash is dropped as any dangling punctuation
+    # a kept span longer than the limit is all that can be returned, stripped as any run
+    assert text[419] == " " and trim(text, "rubrique", (0, 420)) == (2, 419)
