@@ -20,7 +20,7 @@ from index.chunking import Chunk, Chunker
 from index.corpus import FileStat
 from index.documents import Document, ProgressFactory, Skipped
 from index.embedding import Embedder
-from index.entities import tag_documents
+from index.entities import PRELOAD_BELOW, tag_documents
 from index.errors import StoreError
 from index.layout import IndexStores
 from index.ner import Entities, EntityTagger
@@ -51,6 +51,11 @@ class _Pending:
 
     def missing(self) -> list[int]:
         return [i for i, v in enumerate(self.vectors) if v is None]
+
+    def untagged(self, known: Mapping[str, Entities]) -> int:
+        """How many sentences have no entities among `known` (they will be tagged)."""
+        text = self.document.text
+        return sum(1 for a, b in self.sentences if text[a:b] not in known)
 
 
 def _check_settings(stores: IndexStores, expected: dict[str, str]) -> None:
@@ -145,7 +150,10 @@ class IndexBuilder:
             stores.docs.set_meta(_WRITING, "1")  # before the first write to Chroma
         # Write the new versions before removing anything: a rename reuses the old vectors.
         known: dict[str, Entities] = {}  # entities of the changed documents' donors
-        self._embed_and_write(self._prepare(changed, stored, stores, summary, known), stores)
+        pending = self._prepare(changed, stored, stores, summary, known)
+        if 0 < sum(item.untagged(known) for item in pending) < PRELOAD_BELOW:
+            self.tagger.preload()  # spaCy loads in a thread while the model embeds
+        self._embed_and_write(pending, stores)
         self._remove(gone, stores, summary)
         for key, value in self.settings().items():
             stores.docs.set_meta(key, value)
@@ -227,7 +235,9 @@ class IndexBuilder:
         """Embed the texts of `group` that have no vector yet, then write the group."""
         wanted = [(p, i) for p in group for i in p.missing()]
         texts = [_text(p, i) for p, i in wanted]
-        vectors = self.embedder.embed_documents(texts, progress=embed_tick)
+        # Nothing new (a renamed file): the model is not even loaded.
+        vectors: np.ndarray | list[np.ndarray] = (
+            self.embedder.embed_documents(texts, progress=embed_tick) if texts else [])
         for (item, i), vector in zip(wanted, vectors, strict=True):
             item.vectors[i] = vector
         chunks = [c for p in group for c in p.chunks]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import index.builder
 import index.entities
 import index.ner
 from index.entities import META_KEY
@@ -288,3 +289,40 @@ def test_a_sentence_repeated_across_batches_is_tagged_once(settings, fake_embedd
     assert (summary.tagged, summary.tagged_reused) == (11, 5)  # zeta.txt: alpha's 5 sentences
     found = stored(settings)
     assert found["zeta.txt"] == found["alpha.txt"] is not None
+
+
+def test_spacy_starts_loading_before_the_embedding_only_when_sentences_need_tagging(
+        settings, corpus: Path, monkeypatch) -> None:
+    """`qa index` preloads spaCy (in a thread) before embedding, so that the load overlaps
+    the model's work, when it has sentences to tag but too few for the tag worker."""
+    events: list[str] = []
+
+    class Logging(FakeEmbedder):
+        def embed_documents(self, texts, progress=None):  # type: ignore[no-untyped-def]
+            events.append("embed")
+            return super().embed_documents(texts, progress)
+
+    def preload(self: EntityTagger, without_torch: bool = False) -> None:
+        events.append("preload")
+
+    monkeypatch.setattr(EntityTagger, "preload", preload)
+    embedder = Logging()
+    run_index(settings, embedder)
+    assert events[:2] == ["preload", "embed"] and events.count("preload") == 1
+    events.clear()
+    run_index(settings, embedder)  # unchanged
+    assert events == []
+    (corpus / "alpha.txt").rename(corpus / "alpha2.txt")  # every sentence's entities known
+    summary = run_index(settings, embedder)
+    assert events == []  # neither spaCy nor the model asked for anything
+    assert (summary.added, summary.removed, summary.tagged) == (1, 1, 0)
+    with (corpus / "beta.md").open("a", encoding="utf-8") as f:
+        f.write("Jacques Cousteau a filmé les marées à Brest.\n")
+    run_index(settings, embedder)
+    assert events == ["preload", "embed"]  # one new sentence
+    events.clear()
+    monkeypatch.setattr(index.builder, "PRELOAD_BELOW", 2)  # as if the worker would tag them
+    (corpus / "delta.txt").write_text("Marie Curie est née à Varsovie. Elle a étudié à Paris.\n",
+                                      encoding="utf-8")
+    run_index(settings, embedder)
+    assert events == ["embed"]
