@@ -152,6 +152,10 @@ class IndexBuilder:
         known: dict[str, Entities] = {}  # entities of the changed documents' donors
         pending = self._prepare(changed, stored, stores, summary, known)
         if 0 < sum(item.untagged(known) for item in pending) < PRELOAD_BELOW:
+            if any(item.missing() for item in pending):
+                # Load the model (which imports torch) first: spaCy's thread imports it too,
+                # and two threads importing the same modules at once can deadlock.
+                _ = self.embedder.dim
             self.tagger.preload()  # spaCy loads in a thread while the model embeds
         self._embed_and_write(pending, stores)
         self._remove(gone, stores, summary)

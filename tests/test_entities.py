@@ -298,6 +298,11 @@ def test_spacy_starts_loading_before_the_embedding_only_when_sentences_need_tagg
     events: list[str] = []
 
     class Logging(FakeEmbedder):
+        @property
+        def dim(self) -> int:
+            events.append("model")
+            return super().dim
+
         def embed_documents(self, texts, progress=None):  # type: ignore[no-untyped-def]
             events.append("embed")
             return super().embed_documents(texts, progress)
@@ -308,7 +313,7 @@ def test_spacy_starts_loading_before_the_embedding_only_when_sentences_need_tagg
     monkeypatch.setattr(EntityTagger, "preload", preload)
     embedder = Logging()
     run_index(settings, embedder)
-    assert events[:2] == ["preload", "embed"] and events.count("preload") == 1
+    assert events[:3] == ["model", "preload", "embed"] and events.count("preload") == 1
     events.clear()
     run_index(settings, embedder)  # unchanged
     assert events == []
@@ -319,7 +324,7 @@ def test_spacy_starts_loading_before_the_embedding_only_when_sentences_need_tagg
     with (corpus / "beta.md").open("a", encoding="utf-8") as f:
         f.write("Jacques Cousteau a filmé les marées à Brest.\n")
     run_index(settings, embedder)
-    assert events == ["preload", "embed"]  # one new sentence
+    assert events == ["model", "preload", "embed"]  # one new sentence
     events.clear()
     monkeypatch.setattr(index.builder, "PRELOAD_BELOW", 2)  # as if the worker would tag them
     (corpus / "delta.txt").write_text("Marie Curie est née à Varsovie. Elle a étudié à Paris.\n",
