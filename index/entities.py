@@ -27,9 +27,9 @@ META_KEY = "entities"  # the model and spaCy version the stored entities come fr
 BATCH_SENTENCES = 1024  # sentences tagged, then committed, together
 # Fewer new sentences than this are tagged in this process alone (no batch is split with
 # the worker), so `qa index` starts loading spaCy in a thread before embedding: the load
-# overlaps the model's work (seeds: 11.0 -> 8.2 s, median of 3). With more, tagging waits for
-# the worker's own load anyway, and a load during the embedding only slows it (piaf: 1.12 ->
-# 1.17 x the floor).
+# overlaps the model's work (seeds: benchmark build 11.0 -> 8.2 s, a whole `qa index` 12.9 ->
+# 11.9 s, medians of 3). With more, tagging waits for the worker's own load anyway, and a
+# load during the embedding only slows it (piaf: 1.12 -> 1.17 x the floor).
 PRELOAD_BELOW = 2 * MIN_SPLIT
 REMEMBERED = 200_000  # sentence texts whose entities one run remembers (repeated text)
 
