@@ -32,7 +32,9 @@ Encode = Callable[[list[str]], np.ndarray]
 
 
 def stored_texts(store: Path) -> list[str]:
-    """Every chunk and sentence text of our index at `store`, as it embedded them."""
+    """Every chunk and sentence text of our index at `store`, each once: what it embedded
+    (a text that occurs again, in a copy or as both a chunk and a sentence, is embedded
+    once)."""
     from index.layout import open_stores
 
     stores = open_stores(store)
@@ -45,7 +47,7 @@ def stored_texts(store: Path) -> list[str]:
             texts += [text[a:b] for _, a, b in stores.docs.chunk_spans(source)]
             spans, _ = stores.docs.sentences_between(source, 0, len(text))
             texts += [text[a:b] for a, b in spans]
-        return texts
+        return list(dict.fromkeys(texts))
     finally:
         stores.close()
 

@@ -10,9 +10,10 @@ the named entities of sentences not tagged yet are tagged (`index.entities`).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -48,9 +49,12 @@ class _Pending:
     chunks: list[Chunk]
     sentences: list[tuple[int, int]]
     vectors: list[np.ndarray | None]  # chunks first, then sentences
+    # Texts embedded earlier in this run: index -> `_key` of that text.
+    copies: dict[int, bytes] = field(default_factory=dict)
 
     def missing(self) -> list[int]:
-        return [i for i, v in enumerate(self.vectors) if v is None]
+        """Indices of the texts to embed (copies excluded)."""
+        return [i for i, v in enumerate(self.vectors) if v is None and i not in self.copies]
 
     def untagged(self, known: Mapping[str, Entities]) -> int:
         """How many sentences have no entities among `known` (they will be tagged)."""
@@ -150,14 +154,15 @@ class IndexBuilder:
             stores.docs.set_meta(_WRITING, "1")  # before the first write to Chroma
         # Write the new versions before removing anything: a rename reuses the old vectors.
         known: dict[str, Entities] = {}  # entities of the changed documents' donors
-        pending = self._prepare(changed, stored, stores, summary, known)
+        repeated: set[bytes] = set()  # keys of texts to embed that occur more than once in this run
+        pending = self._prepare(changed, stored, stores, summary, known, repeated)
         if 0 < sum(item.untagged(known) for item in pending) < PRELOAD_BELOW:
             if any(item.missing() for item in pending):
                 # Load the model (which imports torch) first: spaCy's thread imports it too,
                 # and two threads importing the same modules at once can deadlock.
                 _ = self.embedder.dim
             self.tagger.preload()  # spaCy loads in a thread while the model embeds
-        self._embed_and_write(pending, stores)
+        self._embed_and_write(pending, stores, repeated)
         self._remove(gone, stores, summary)
         for key, value in self.settings().items():
             stores.docs.set_meta(key, value)
@@ -185,7 +190,11 @@ class IndexBuilder:
 
     def _prepare(self, documents: list[Document], stored: dict[str, str],
                  stores: IndexStores, summary: IndexSummary,
-                 known: dict[str, Entities]) -> list[_Pending]:
+                 known: dict[str, Entities], repeated: set[bytes]) -> list[_Pending]:
+        """Chunk and segment `documents`; find the vectors they can reuse (`known` gets
+        their donors' entities); a text to embed that occurs again in the run (a copy of
+        a new file, a repeated sentence) is embedded once: its key goes in `repeated`."""
+        first: set[bytes] = set()  # keys of the texts to embed so far
         by_hash: dict[str, list[str]] = {}
         for source, digest in stored.items():
             by_hash.setdefault(digest, []).append(source)
@@ -200,6 +209,13 @@ class IndexBuilder:
             vectors: list[np.ndarray | None] = [reusable.chunks.get(c.text) for c in chunks]
             vectors += [reusable.sentences.get(document.text[a:b]) for a, b in sentences]
             item = _Pending(document, chunks, sentences, vectors)
+            for i in item.missing():
+                key = _key(_text(item, i))
+                if key in first:
+                    item.copies[i] = key
+                    repeated.add(key)
+                else:
+                    first.add(key)
             summary.reused += len(vectors) - len(item.missing())
             summary.embedded += len(item.missing())
             pending.append(item)
@@ -217,9 +233,11 @@ class IndexBuilder:
             if tick:
                 tick(1)
 
-    def _embed_and_write(self, pending: list[_Pending], stores: IndexStores) -> None:
+    def _embed_and_write(self, pending: list[_Pending], stores: IndexStores,
+                         repeated: set[bytes]) -> None:
         if not pending:
             return
+        shared: dict[bytes, np.ndarray] = {}  # vectors of the `repeated` texts, once embedded
         embed_tick = self.progress(sum(len(p.missing()) for p in pending), "embedding")
         write_tick = self.progress(len(pending), "writing")
         group: list[_Pending] = []
@@ -228,22 +246,28 @@ class IndexBuilder:
             group.append(item)
             size += len(item.missing())
             if size >= _GROUP_TEXTS:
-                self._write_group(group, stores, embed_tick, write_tick)
+                self._write_group(group, stores, embed_tick, write_tick, repeated, shared)
                 group, size = [], 0
         if group:
-            self._write_group(group, stores, embed_tick, write_tick)
+            self._write_group(group, stores, embed_tick, write_tick, repeated, shared)
 
     def _write_group(self, group: list[_Pending], stores: IndexStores,
-                     embed_tick: Callable[[int], None], write_tick: Callable[[int], None]
-                     ) -> None:
-        """Embed the texts of `group` that have no vector yet, then write the group."""
+                     embed_tick: Callable[[int], None], write_tick: Callable[[int], None],
+                     repeated: set[bytes], shared: dict[bytes, np.ndarray]) -> None:
+        """Embed the texts of `group` that have no vector yet, then write the group.
+        A copy's text was embedded in this group or an earlier one (`shared`)."""
         wanted = [(p, i) for p in group for i in p.missing()]
         texts = [_text(p, i) for p, i in wanted]
         # Nothing new (a renamed file): the model is not even loaded.
         vectors: np.ndarray | list[np.ndarray] = (
             self.embedder.embed_documents(texts, progress=embed_tick) if texts else [])
-        for (item, i), vector in zip(wanted, vectors, strict=True):
+        for (item, i), text, vector in zip(wanted, texts, vectors, strict=True):
             item.vectors[i] = vector
+            if repeated and (key := _key(text)) in repeated:
+                shared[key] = vector
+        for item in group:
+            for i, key in item.copies.items():
+                item.vectors[i] = shared[key]
         chunks = [c for p in group for c in p.chunks]
         chunk_vectors = _stack([v for p in group for v in p.vectors[:len(p.chunks)]])
         metas: list[dict[str, str | int]] = [
@@ -282,6 +306,11 @@ def _stack(vectors: list[np.ndarray | None]) -> np.ndarray:
     if len(rows) != len(vectors):
         raise AssertionError("a text was left without a vector")
     return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+
+def _key(text: str) -> bytes:
+    """A text's identity for sharing one vector between copies (16 bytes, not the text)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 def _text(item: _Pending, index: int) -> str:

@@ -125,3 +125,53 @@ def test_model_change_asks_for_rebuild_then_rebuild_replaces_all(settings, fake_
     summary = run_index(settings, other, rebuild=True)
     assert (summary.added, summary.reused) == (3, 0)
     assert snapshot(settings)["chunks"] == summary.chunks
+
+
+class Numbering(FakeEmbedder):
+    """A different vector for every text it is asked for, even a text asked before: a
+    stored vector can be traced to the one embedding it came from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.made: dict[str, list[np.ndarray]] = {}
+
+    def embed_documents(self, texts, progress=None):  # type: ignore[no-untyped-def]
+        rows = []
+        for text in texts:
+            v = np.zeros(self.dim, dtype=np.float32)
+            v[self.calls % self.dim] = 1.0
+            self.calls += 1
+            self.made.setdefault(text, []).append(v)
+            rows.append(v)
+        if progress:
+            progress(len(texts))
+        return np.stack(rows) if rows else np.zeros((0, self.dim), dtype=np.float32)
+
+
+@pytest.mark.parametrize("group_texts", [2048, 1])
+def test_copies_added_in_one_run_are_embedded_once(settings, corpus: Path, monkeypatch,
+                                                   group_texts: int) -> None:
+    """Two new copies of a file (and a chunk that is also a sentence) share one embedding,
+    also when the copies are written in different groups."""
+    import index.builder
+
+    monkeypatch.setattr(index.builder, "_GROUP_TEXTS", group_texts)
+    alpha = TINY_CORPUS["alpha.txt"]
+    (corpus / "copy.txt").write_text(alpha, encoding="utf-8")
+    embedder = Numbering()
+    summary = run_index(settings, embedder)
+    assert all(len(made) == 1 for made in embedder.made.values())  # no text embedded twice
+    assert summary.embedded == embedder.calls == len(embedder.made)
+    assert summary.reused == texts_of(alpha, settings)  # the copy's texts, all of them
+    stores = open_stores(settings.store)
+    try:
+        for source in ("alpha.txt", "copy.txt"):
+            spans = stores.docs.chunk_spans(source)
+            vectors = stores.vectors.vectors([cid for cid, _, _ in spans])
+            for cid, a, b in spans:
+                np.testing.assert_array_equal(vectors[cid], embedder.made[alpha[a:b]][0])
+            sentences, stored = stores.docs.sentences_between(source, 0, len(alpha))
+            for (a, b), vector in zip(sentences, stored, strict=True):
+                np.testing.assert_array_equal(vector, embedder.made[alpha[a:b]][0])
+    finally:
+        stores.close()

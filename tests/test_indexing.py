@@ -42,7 +42,8 @@ def test_edit_and_delete_touch_only_those_files(settings, fake_embedder, corpus:
     before = fake_embedder.calls
     summary = run_index(settings, fake_embedder)
     assert (summary.added, summary.updated, summary.removed, summary.unchanged) == (0, 1, 1, 1)
-    assert fake_embedder.calls - before == 2  # one chunk and one sentence
+    # one chunk and one sentence, the same text: embedded once
+    assert fake_embedder.calls - before == 1 and (summary.embedded, summary.reused) == (1, 1)
     documents, _ = stores_agree(settings)
     assert documents == 2
     stores = open_stores(settings.store)
