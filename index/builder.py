@@ -49,7 +49,10 @@ class _Pending:
     chunks: list[Chunk]
     sentences: list[tuple[int, int]]
     vectors: list[np.ndarray | None]  # chunks first, then sentences
-    # Texts embedded earlier in this run: index -> `_key` of that text.
+    # A text that occurs again in this run is embedded once, at its first occurrence:
+    # `shares` holds the first occurrences that later copies use, `copies` the copies
+    # (index -> `_key` of the text).
+    shares: dict[int, bytes] = field(default_factory=dict)
     copies: dict[int, bytes] = field(default_factory=dict)
 
     def missing(self) -> list[int]:
@@ -154,15 +157,14 @@ class IndexBuilder:
             stores.docs.set_meta(_WRITING, "1")  # before the first write to Chroma
         # Write the new versions before removing anything: a rename reuses the old vectors.
         known: dict[str, Entities] = {}  # entities of the changed documents' donors
-        repeated: set[bytes] = set()  # keys of texts to embed that occur more than once in this run
-        pending = self._prepare(changed, stored, stores, summary, known, repeated)
+        pending = self._prepare(changed, stored, stores, summary, known)
         if 0 < sum(item.untagged(known) for item in pending) < PRELOAD_BELOW:
             if any(item.missing() for item in pending):
                 # Load the model (which imports torch) first: spaCy's thread imports it too,
                 # and two threads importing the same modules at once can deadlock.
                 _ = self.embedder.dim
             self.tagger.preload()  # spaCy loads in a thread while the model embeds
-        self._embed_and_write(pending, stores, repeated)
+        self._embed_and_write(pending, stores)
         self._remove(gone, stores, summary)
         for key, value in self.settings().items():
             stores.docs.set_meta(key, value)
@@ -190,11 +192,11 @@ class IndexBuilder:
 
     def _prepare(self, documents: list[Document], stored: dict[str, str],
                  stores: IndexStores, summary: IndexSummary,
-                 known: dict[str, Entities], repeated: set[bytes]) -> list[_Pending]:
+                 known: dict[str, Entities]) -> list[_Pending]:
         """Chunk and segment `documents`; find the vectors they can reuse (`known` gets
         their donors' entities); a text to embed that occurs again in the run (a copy of
-        a new file, a repeated sentence) is embedded once: its key goes in `repeated`."""
-        first: set[bytes] = set()  # keys of the texts to embed so far
+        a new file, a repeated sentence) is embedded once (`_Pending.shares`, `copies`)."""
+        first: dict[bytes, tuple[_Pending, int]] = {}  # texts to embed so far, by `_key`
         by_hash: dict[str, list[str]] = {}
         for source, digest in stored.items():
             by_hash.setdefault(digest, []).append(source)
@@ -212,10 +214,11 @@ class IndexBuilder:
             for i in item.missing():
                 key = _key(_text(item, i))
                 if key in first:
+                    owner, at = first[key]
+                    owner.shares[at] = key
                     item.copies[i] = key
-                    repeated.add(key)
                 else:
-                    first.add(key)
+                    first[key] = (item, i)
             summary.reused += len(vectors) - len(item.missing())
             summary.embedded += len(item.missing())
             pending.append(item)
@@ -233,11 +236,10 @@ class IndexBuilder:
             if tick:
                 tick(1)
 
-    def _embed_and_write(self, pending: list[_Pending], stores: IndexStores,
-                         repeated: set[bytes]) -> None:
+    def _embed_and_write(self, pending: list[_Pending], stores: IndexStores) -> None:
         if not pending:
             return
-        shared: dict[bytes, np.ndarray] = {}  # vectors of the `repeated` texts, once embedded
+        shared: dict[bytes, np.ndarray] = {}  # vectors of the `shares`, once embedded
         embed_tick = self.progress(sum(len(p.missing()) for p in pending), "embedding")
         write_tick = self.progress(len(pending), "writing")
         group: list[_Pending] = []
@@ -246,14 +248,14 @@ class IndexBuilder:
             group.append(item)
             size += len(item.missing())
             if size >= _GROUP_TEXTS:
-                self._write_group(group, stores, embed_tick, write_tick, repeated, shared)
+                self._write_group(group, stores, embed_tick, write_tick, shared)
                 group, size = [], 0
         if group:
-            self._write_group(group, stores, embed_tick, write_tick, repeated, shared)
+            self._write_group(group, stores, embed_tick, write_tick, shared)
 
     def _write_group(self, group: list[_Pending], stores: IndexStores,
                      embed_tick: Callable[[int], None], write_tick: Callable[[int], None],
-                     repeated: set[bytes], shared: dict[bytes, np.ndarray]) -> None:
+                     shared: dict[bytes, np.ndarray]) -> None:
         """Embed the texts of `group` that have no vector yet, then write the group.
         A copy's text was embedded in this group or an earlier one (`shared`)."""
         wanted = [(p, i) for p in group for i in p.missing()]
@@ -261,10 +263,10 @@ class IndexBuilder:
         # Nothing new (a renamed file): the model is not even loaded.
         vectors: np.ndarray | list[np.ndarray] = (
             self.embedder.embed_documents(texts, progress=embed_tick) if texts else [])
-        for (item, i), text, vector in zip(wanted, texts, vectors, strict=True):
+        for (item, i), vector in zip(wanted, vectors, strict=True):
             item.vectors[i] = vector
-            if repeated and (key := _key(text)) in repeated:
-                shared[key] = vector
+            if i in item.shares:
+                shared[item.shares[i]] = vector
         for item in group:
             for i, key in item.copies.items():
                 item.vectors[i] = shared[key]

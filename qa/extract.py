@@ -205,7 +205,7 @@ def with_neighbour(candidates: list[Candidate], scores: np.ndarray, i: int, span
 
 def _next_to(a: Candidate, b: Candidate) -> bool:
     """True when sentences `a` and `b` of one document follow each other."""
-    return a.source == b.source and (0 <= a.start - b.end <= 3 or 0 <= b.start - a.end <= 3)
+    return 0 <= a.start - b.end <= 3 or 0 <= b.start - a.end <= 3
 
 
 def highlight_span(kind: str, best: Candidate, question: str,
