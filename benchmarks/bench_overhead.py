@@ -27,6 +27,7 @@ import numpy as np
 
 from benchmarks.bench_index import cli_rerun_seconds
 from benchmarks.common import RESULTS, SIZES, WORK, build_corpus, peak_rss_mb, write_result
+from index.tokens import QueryTokens, TokenVectors
 
 
 class NullEmbedder:
@@ -48,6 +49,15 @@ class NullEmbedder:
         if progress:
             progress(len(texts))
         return self.embed_queries(texts)
+
+    def embed_queries_with_tokens(self, texts: Sequence[str]
+                                  ) -> tuple[np.ndarray, list[QueryTokens | None]]:
+        return self.embed_queries(texts), [None] * len(texts)
+
+    def embed_documents_with_tokens(self, texts: Sequence[str],
+                                    progress: Callable[[int], None] | None = None
+                                    ) -> tuple[np.ndarray, list[TokenVectors | None]]:
+        return self.embed_documents(texts, progress), [None] * len(texts)
 
 
 def run(corpus: Path, store: Path, embedder: NullEmbedder) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.tokens import QueryTokens
 from qa.eval import EvalQuestion, load_questions
 from qa.extract import SentenceReader
 from qa.features import Candidate
@@ -30,11 +31,12 @@ DEPTH = 20  # passages kept per question (the product cites 10, the reader reads
 
 @dataclass(frozen=True)
 class Asked:
-    """A question, its vector and its retrieved passages (best first)."""
+    """A question, its vector and its retrieved passages (best first), and its tokens."""
 
     question: EvalQuestion
     vector: np.ndarray
     passages: list[Passage]
+    tokens: QueryTokens | None = None
 
 
 @dataclass
@@ -64,11 +66,13 @@ def ask_all(service: QAService, questions: list[EvalQuestion], cache: Path) -> l
     """Embed and retrieve every question once; later runs read `cache`."""
     if cache.exists():
         asked: list[Asked] = pickle.loads(cache.read_bytes())
-        if [a.question for a in asked] == questions:
+        if [a.question for a in asked] == questions and all(
+                getattr(a, "tokens", None) is not None for a in asked):
             return asked
-    vectors = service.embedder.embed_queries([q.question for q in questions])
-    asked = [Asked(q, v, service.retriever.retrieve(q.question, v, DEPTH))
-             for q, v in zip(questions, vectors, strict=True)]
+    vectors, tokens = service.embedder.embed_queries_with_tokens(
+        [q.question for q in questions])
+    asked = [Asked(q, v, service.retriever.retrieve(q.question, v, DEPTH), t)
+             for q, v, t in zip(questions, vectors, tokens, strict=True)]
     cache.write_bytes(pickle.dumps(asked))
     return asked
 

@@ -48,7 +48,7 @@ def measure(reader: SentenceReader, found: list[Group], n_questions: int,
     tops, hits, chars = [], 0, []
     for g in found:
         q = g.asked.question
-        scores = reader.score(q.question, g.kind, g.cands, g.entities)
+        scores = reader.score(q.question, g.kind, g.cands, g.entities, g.asked.tokens)
         if g.y.any():
             tops.append(g.y[int(np.argmax(scores))])
         chosen = reader.choose(q.question, g.kind, g.cands, g.entities, scores)

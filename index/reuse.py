@@ -20,10 +20,11 @@ from index.ner import Entities
 @dataclass
 class Reusable:
     """Vectors of stored texts, by exact text: chunks and sentences apart; and the
-    stored entities of sentences, by sentence text."""
+    stored token vectors and entities of sentences, by sentence text."""
 
     chunks: dict[str, np.ndarray] = field(default_factory=dict)
     sentences: dict[str, np.ndarray] = field(default_factory=dict)
+    tokens: dict[str, bytes] = field(default_factory=dict)
     entities: dict[str, Entities] = field(default_factory=dict)
 
 
@@ -60,6 +61,9 @@ def gather(sources: list[str], stores: IndexStores) -> Reusable:
         sentence_spans, sentence_vectors = stores.docs.sentences_between(source, 0, len(text))
         for (start, end), vector in zip(sentence_spans, sentence_vectors, strict=True):
             reusable.sentences.setdefault(text[start:end], vector)
+        ends = dict(sentence_spans)
+        for start, blob in stores.docs.sentence_tokens(source).items():
+            reusable.tokens.setdefault(text[start:ends[start]], blob)
         entities = stores.docs.stored_entities(source)
         if entities is not None:
             for start, end in sentence_spans:

@@ -8,11 +8,12 @@ features of `qa.features` and `qa.context`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from index.docstore import DocStore
+from index.tokens import TokenVectors
 from qa.context import DocumentContext
 from qa.features import Candidate, is_heading
 from qa.types import Passage
@@ -89,7 +90,7 @@ def gather(docs: DocStore, query_vector: np.ndarray, passages: list[Passage],
         relevant: each document's relevance (see `relevance`).
 
     Returns:
-        The candidates, in passage order.
+        The candidates, in passage order, with their token vectors when stored.
     """
     found: dict[tuple[str, int], Candidate] = {}
     loaded: dict[str, DocumentSentences | None] = {}
@@ -107,4 +108,6 @@ def gather(docs: DocStore, query_vector: np.ndarray, passages: list[Passage],
             if (chunk.source, spans[j][0]) not in found:
                 found[(chunk.source, spans[j][0])] = entry.candidate(
                     i, j, relevant[chunk.source])
-    return list(found.values())
+    tokens = docs.tokens_at(list(found))
+    return [replace(c, tokens=TokenVectors.from_bytes(tokens[key])) if key in tokens else c
+            for key, c in found.items()]

@@ -22,6 +22,7 @@ import numpy as np
 from index.analysis import stems
 from index.docstore import DocStore
 from index.ner import EntityTagger
+from index.tokens import QueryTokens
 from qa import reader_model
 from qa.abstain import ABSTAIN_FEATURES, abstain_features, probability
 from qa.candidates import gather, relevance
@@ -93,23 +94,27 @@ class SentenceReader:
         return gather(self.docs, query_vector, passages[: self.weights.passages],
                       relevance(passages))
 
-    def read(self, question: str, query_vector: np.ndarray,
-             passages: list[Passage]) -> Selection | None:
-        """Return the best answer, or None when the passages hold no sentence."""
+    def read(self, question: str, query_vector: np.ndarray, passages: list[Passage],
+             query_tokens: QueryTokens | None = None) -> Selection | None:
+        """Return the best answer, or None when the passages hold no sentence.
+
+        `query_tokens`, the question's token vectors, feed the alignment features."""
         candidates = self.candidates(query_vector, passages)
         if not candidates:
             return None
         kind = question_type(question)
         entities = self.entities(kind, candidates)
         return self.choose(question, kind, candidates, entities,
-                           self.score(question, kind, candidates, entities))
+                           self.score(question, kind, candidates, entities, query_tokens))
 
     def score(self, question: str, kind: str, candidates: list[Candidate],
-              entities: list[list[tuple[int, int]]] | None) -> np.ndarray:
+              entities: list[list[tuple[int, int]]] | None,
+              query_tokens: QueryTokens | None = None) -> np.ndarray:
         """One score per candidate (higher is better)."""
         cross = cross_language(question, candidates)
         weights = self.weights.sentence_cross if cross else self.weights.sentence
-        return feature_matrix(question, kind, candidates, entities, cross) @ np.array(weights)
+        matrix = feature_matrix(question, kind, candidates, entities, cross, query_tokens)
+        return matrix @ np.array(weights)
 
     def choose(self, question: str, kind: str, candidates: list[Candidate],
                entities: list[list[tuple[int, int]]] | None, scores: np.ndarray) -> Selection:

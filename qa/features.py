@@ -7,7 +7,8 @@ candidates), the same for its previous sentence (answers often follow the
 sentence that names the topic, starting with "Il", "Ce"...), whether it
 contains an answer of the type the question asks for, what it adds to the
 question, whether it looks like a heading, a byline or a photo credit, and
-what its document and surroundings say (`qa.context`). A question in another
+what its document and surroundings say (`qa.context`), and how closely its
+tokens match the question's, paraphrases included (`qa.alignment`). A question in another
 language than the text is matched only on the words languages share (names,
 numbers, acronyms: `shared_words`).
 """
@@ -22,12 +23,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.analysis import language, stems
+from index.tokens import QueryTokens, TokenVectors
+from qa.alignment import ALIGN_FEATURES, alignment
 from qa.context import CONTEXT_FEATURES, DocumentContext, context_matrix, stem_list
 from qa.question import answer_spans, head_noun, names_head, raw_spans
 
 FEATURES = ("cos", "cos_gap", "lex", "lex_prev", "lex_next", "cos_prev_gap", "anaphor",
             "typed", "typed_strict", "novelty", "heading", "log_len", "passage", "first",
-            "bigram", "head", "lex_gap", "lex_top_passage", *CONTEXT_FEATURES)
+            "bigram", "head", "lex_gap", "lex_top_passage", *CONTEXT_FEATURES,
+            *ALIGN_FEATURES)
 ANAPHOR = re.compile(
     r"^[«\"“(\s]*(?:ce|cet|cette|ces|il|elle|ils|elles|celui|celle|ceux|celles|lui|leur|"
     r"son|sa|ses|this|these|those|he|she|they|it|his|her|their|là|cela|ça)\b", re.IGNORECASE)
@@ -54,6 +58,7 @@ class Candidate:
     first: bool
     document: DocumentContext | None = field(default=None, compare=False, repr=False)
     local_cos: float | None = None  # mean cosine of the sentences around it (None: unknown)
+    tokens: TokenVectors | None = field(default=None, compare=False, repr=False)
 
 
 def _coverage(q_stems: list[str], weights: dict[str, float], text_stems: set[str]) -> float:
@@ -101,7 +106,7 @@ def cross_language(question: str, candidates: list[Candidate]) -> bool:
 
 def feature_matrix(question: str, kind: str, candidates: list[Candidate],
                    entities: list[list[tuple[int, int]]] | None = None,
-                   cross: bool = False) -> np.ndarray:
+                   cross: bool = False, query: QueryTokens | None = None) -> np.ndarray:
     """One row of `FEATURES` per candidate.
 
     Args:
@@ -113,6 +118,8 @@ def feature_matrix(question: str, kind: str, candidates: list[Candidate],
             then mostly chance, so the lexical features look only for the words both
             languages share (`shared_words`); the learned weights for this case
             were trained on French questions reduced the same way.
+        query: the question's token vectors, for the alignment features
+            (`qa.alignment`; zeros without).
 
     Returns:
         A (len(candidates), len(FEATURES)) array.
@@ -160,6 +167,6 @@ def feature_matrix(question: str, kind: str, candidates: list[Candidate],
     lex = matrix[:, FEATURES.index("lex")]
     top_passage = matrix[:, FEATURES.index("passage")] >= 1.0
     extra = np.stack([lex - (lex.max() if n else 0.0), lex * top_passage], axis=1)
-    matrix = np.hstack([matrix, extra.reshape(n, 2),
-                        context_matrix(q_stems, candidates, anaphors, top, spread)])
-    return matrix
+    return np.hstack([matrix, extra.reshape(n, 2),
+                      context_matrix(q_stems, candidates, anaphors, top, spread),
+                      alignment(question, query, [c.tokens for c in candidates])])

@@ -131,11 +131,12 @@ class QAService:
         text, notice = clean_question(question, self.settings.max_question_chars)
         with self._lock, self.stores.reading():  # the index as last committed, throughout
             t0 = time.perf_counter()
-            vector = self.embedder.embed_queries([text])[0]
+            vectors, tokens = self.embedder.embed_queries_with_tokens([text])
+            vector = vectors[0]
             t1 = time.perf_counter()
             passages = self.retriever.retrieve(text, vector, k)
             t2 = time.perf_counter()
-            selection = self.reader.read(text, vector, passages)
+            selection = self.reader.read(text, vector, passages, tokens[0])
             confidence = selection.confidence if selection is not None else 0.0
             if confidence < self.settings.min_confidence:
                 selection = None  # abstained: the passages stay in retrieval order

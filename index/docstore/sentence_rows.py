@@ -1,4 +1,5 @@
-"""Sentence rows: each sentence's span and vector (float16), for choosing the answer."""
+"""Sentence rows: each sentence's span, vector (float16) and token vectors, for choosing
+the answer."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ _SPANS_PER_QUERY = 200
 
 
 class SentenceRows(Rows):
-    """The `sentences` table: (source, start, end, vector)."""
+    """The `sentences` table: (source, start, end, vector, tokens)."""
 
     @guarded
     def sentences_between(
@@ -43,6 +44,27 @@ class SentenceRows(Rows):
         return [_vectors([v for _, _, v in sorted(
                     r for r in found.get(source, ()) if r[0] < end and r[1] > start)])
                 for source, start, end in spans]
+
+    @guarded
+    def sentence_tokens(self, source: str) -> dict[int, bytes]:
+        """The stored token vectors of `source`'s sentences, by sentence start (sentences
+        stored without any are left out)."""
+        return {int(a): bytes(t) for a, t in self._db.execute(
+            "SELECT start, tokens FROM sentences WHERE source = ? AND tokens IS NOT NULL",
+            (source,))}
+
+    @guarded
+    def tokens_at(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], bytes]:
+        """The stored token vectors of the sentences starting at each (source, start)."""
+        found: dict[tuple[str, int], bytes] = {}
+        for begin in range(0, len(keys), _SPANS_PER_QUERY):
+            part = keys[begin:begin + _SPANS_PER_QUERY]
+            where = " OR ".join(["(source = ? AND start = ?)"] * len(part))
+            for source, start, blob in self._db.execute(
+                    f"SELECT source, start, tokens FROM sentences WHERE ({where})"
+                    " AND tokens IS NOT NULL", [x for key in part for x in key]):
+                found[(source, int(start))] = bytes(blob)
+        return found
 
     @guarded
     def sentence_spans(self, source: str) -> list[tuple[int, int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks (source, start);
 CREATE TABLE IF NOT EXISTS sentences (
     source TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    vector BLOB NOT NULL, PRIMARY KEY (source, start));
+    vector BLOB NOT NULL, tokens BLOB, PRIMARY KEY (source, start));
 CREATE TABLE IF NOT EXISTS files (
     source TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     encoding TEXT NOT NULL);
@@ -57,7 +57,15 @@ class DocStore(SentenceRows, EntityRows, LexicalRows):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._add_tokens_column()
         self._backfill_lexical()
+
+    def _add_tokens_column(self) -> None:
+        """Stores made before token vectors get the column, empty (`qa index` then asks
+        for `--rebuild` to fill it; answering works without)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(sentences)")}
+        if "tokens" not in columns:
+            self._db.execute("ALTER TABLE sentences ADD COLUMN tokens BLOB")
 
     def close(self) -> None:
         """Close the connection."""
@@ -124,8 +132,10 @@ class DocStore(SentenceRows, EntityRows, LexicalRows):
 
     @guarded
     def replace_document(self, document: Document, chunks: Iterable[Chunk],
-                         sentences: list[tuple[int, int]], vectors: np.ndarray) -> list[str]:
-        """Store a document with its chunk spans and sentence vectors (float16).
+                         sentences: list[tuple[int, int]], vectors: np.ndarray,
+                         tokens: Sequence[bytes | None] | None = None) -> list[str]:
+        """Store a document with its chunk spans and sentence vectors (float16), and each
+        sentence's token vectors (`index.tokens.TokenVectors.to_bytes`) when given.
 
         Returns:
             The chunk ids the previous version of the document had.
@@ -145,9 +155,12 @@ class DocStore(SentenceRows, EntityRows, LexicalRows):
             [(c.id, c.source, analyze(c.text)) for c in chunks],
         )
         blobs = vectors.astype(np.float16)
+        tokens = tokens if tokens is not None else [None] * len(sentences)
         self._db.executemany(
-            "INSERT OR REPLACE INTO sentences VALUES (?, ?, ?, ?)",
-            [(document.source, a, b, blobs[i].tobytes()) for i, (a, b) in enumerate(sentences)],
+            "INSERT OR REPLACE INTO sentences (source, start, end, vector, tokens)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(document.source, a, b, blobs[i].tobytes(), tokens[i])
+             for i, (a, b) in enumerate(sentences)],
         )
         return old
 
