@@ -63,8 +63,10 @@ def test_index_then_ask_in_process(monkeypatch, tmp_path, corpus, capsys) -> Non
     assert out.startswith("3 files seen: 3 added, 0 updated, 0 removed, 0 unchanged, 0 skipped")
     assert cli.main(["ask", "--store", store, "--json", "Qui dirige l'office central ?"]) == 0
     reply = json.loads(capsys.readouterr().out)
-    assert reply["answer"] == "Jean Dupont dirige l'office central depuis 2019."
+    assert reply["answer"] == ("Jean Dupont dirige l'office central depuis 2019. "
+                               "Il a été nommé par le ministre.")
     assert cli.main(["ask", "--store", store, "Qui dirige l'office central ?"]) == 0
     text = capsys.readouterr().out
-    assert text.splitlines()[0] == "Jean Dupont dirige l'office central depuis 2019. [1]"
+    assert text.splitlines()[0] == ("Jean Dupont dirige l'office central depuis 2019. "
+                                     "Il a été nommé par le ministre. [1]")
     assert "[1] alpha.txt:" in text

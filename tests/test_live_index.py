@@ -166,7 +166,8 @@ def test_an_answer_reads_one_committed_state(live: QAService, settings, monkeypa
 
     monkeypatch.setattr(live.retriever, "retrieve", retrieve_then_remove)
     reply = answer_to_dict(live.ask(OLD_QUESTION))
-    assert reply["answer"] == "Jean Dupont dirige l'office central depuis 2019."
+    assert reply["answer"] == ("Jean Dupont dirige l'office central depuis 2019. "
+                               "Il a été nommé par le ministre.")
     cited = reply["citations"][reply["answer_citation"] - 1]
     assert cited["source"] == "alpha.txt"
     for c in reply["citations"]:
