@@ -167,3 +167,16 @@ def test_the_reader_reads_candidates_with_their_stored_tokens(settings) -> None:
         assert "Jean Dupont dirige l'office central depuis 2019." in answer.text
     finally:
         service.stores.close()
+
+
+def test_a_deleted_files_token_vectors_go_with_it(settings, corpus: Path) -> None:
+    run_index(settings, TokenFake())
+    (corpus / "beta.md").unlink()
+    run_index(settings, TokenFake())
+    stores = open_stores(settings.store)
+    try:
+        rows = stores.docs._db.execute(
+            "SELECT DISTINCT source FROM sentence_tokens ORDER BY source").fetchall()
+    finally:
+        stores.close()
+    assert rows == [("alpha.txt",), ("sub/gamma.txt",)]

@@ -15,7 +15,8 @@ _SPANS_PER_QUERY = 200
 
 
 class SentenceRows(Rows):
-    """The `sentences` table: (source, start, end, vector, tokens)."""
+    """The `sentences` table: (source, start, end, vector); and `sentence_tokens`:
+    (source, start, tokens)."""
 
     @guarded
     def sentences_between(
@@ -50,8 +51,7 @@ class SentenceRows(Rows):
         """The stored token vectors of `source`'s sentences, by sentence start (sentences
         stored without any are left out)."""
         return {int(a): bytes(t) for a, t in self._db.execute(
-            "SELECT start, tokens FROM sentences WHERE source = ? AND tokens IS NOT NULL",
-            (source,))}
+            "SELECT start, tokens FROM sentence_tokens WHERE source = ?", (source,))}
 
     @guarded
     def tokens_at(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], bytes]:
@@ -61,8 +61,8 @@ class SentenceRows(Rows):
             part = keys[begin:begin + _SPANS_PER_QUERY]
             where = " OR ".join(["(source = ? AND start = ?)"] * len(part))
             for source, start, blob in self._db.execute(
-                    f"SELECT source, start, tokens FROM sentences WHERE ({where})"
-                    " AND tokens IS NOT NULL", [x for key in part for x in key]):
+                    f"SELECT source, start, tokens FROM sentence_tokens WHERE {where}",
+                    [x for key in part for x in key]):
                 found[(source, int(start))] = bytes(blob)
         return found
 

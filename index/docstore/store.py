@@ -29,7 +29,10 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks (source, start);
 CREATE TABLE IF NOT EXISTS sentences (
     source TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    vector BLOB NOT NULL, tokens BLOB, PRIMARY KEY (source, start));
+    vector BLOB NOT NULL, PRIMARY KEY (source, start));
+CREATE TABLE IF NOT EXISTS sentence_tokens (
+    source TEXT NOT NULL, start INTEGER NOT NULL, tokens BLOB NOT NULL,
+    PRIMARY KEY (source, start));
 CREATE TABLE IF NOT EXISTS files (
     source TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     encoding TEXT NOT NULL);
@@ -57,15 +60,7 @@ class DocStore(SentenceRows, EntityRows, LexicalRows):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
-        self._add_tokens_column()
         self._backfill_lexical()
-
-    def _add_tokens_column(self) -> None:
-        """Stores made before token vectors get the column, empty (`qa index` then asks
-        for `--rebuild` to fill it; answering works without)."""
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(sentences)")}
-        if "tokens" not in columns:
-            self._db.execute("ALTER TABLE sentences ADD COLUMN tokens BLOB")
 
     def close(self) -> None:
         """Close the connection."""
@@ -155,12 +150,16 @@ class DocStore(SentenceRows, EntityRows, LexicalRows):
             [(c.id, c.source, analyze(c.text)) for c in chunks],
         )
         blobs = vectors.astype(np.float16)
-        tokens = tokens if tokens is not None else [None] * len(sentences)
         self._db.executemany(
-            "INSERT OR REPLACE INTO sentences (source, start, end, vector, tokens)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(document.source, a, b, blobs[i].tobytes(), tokens[i])
-             for i, (a, b) in enumerate(sentences)],
+            "INSERT OR REPLACE INTO sentences VALUES (?, ?, ?, ?)",
+            [(document.source, a, b, blobs[i].tobytes()) for i, (a, b) in enumerate(sentences)],
+        )
+        # Token vectors (~2.8 KB a sentence) in a table of their own: the sentence rows that
+        # retrieval and the reader scan for vectors stay small (several to a page).
+        self._db.executemany(
+            "INSERT OR REPLACE INTO sentence_tokens VALUES (?, ?, ?)",
+            [] if tokens is None else [(document.source, a, t) for (a, _), t in zip(
+                sentences, tokens, strict=True) if t is not None],
         )
         return old
 
@@ -168,7 +167,8 @@ class DocStore(SentenceRows, EntityRows, LexicalRows):
     def delete_document(self, source: str) -> list[str]:
         """Remove a document and everything derived from it; return its chunk ids."""
         ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
-        for table in ("documents", "chunks", "sentences", "lexical", "files", "entities"):
+        for table in ("documents", "chunks", "sentences", "sentence_tokens", "lexical", "files",
+                      "entities"):
             self._db.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
         return ids
 
