@@ -28,7 +28,7 @@ from index.ner import Entities, EntityTagger
 from index.reuse import Reusable, donors, gather
 from index.segment import split_sentences
 from index.summary import IndexSummary
-from index.tokens import TOKENS_VERSION, projection
+from index.tokens import recorded_tokens, tokens_setting
 
 __all__ = ["IndexBuilder", "ProgressFactory", "SEGMENTER_VERSION"]
 
@@ -67,16 +67,11 @@ class _Pending:
         return sum(1 for a, b in self.sentences if text[a:b] not in known)
 
 
-# Settings recorded only since a later version: a store with documents but without
-# the setting was built as this value says.
-_BEFORE_RECORDED = {"tokens": "none"}
-
-
 def _check_settings(stores: IndexStores, expected: dict[str, str]) -> None:
     for key, value in expected.items():
         found = stores.docs.get_meta(key)
-        if found is None and key in _BEFORE_RECORDED and stores.docs.count("documents"):
-            found = _BEFORE_RECORDED[key]
+        if key == "tokens":  # recorded only since token vectors exist
+            found = recorded_tokens(stores.docs.get_meta("model"), found)
         if found is not None and found != value:
             raise StoreError(
                 f"the index at {stores.root} was built with {key} {found!r}, not {value!r}: "
@@ -132,8 +127,7 @@ class IndexBuilder:
         """What the store must have been built with to be updated in place."""
         return {"model": self.embedder.name, "chunking": self.chunker.signature,
                 "segmenter": SEGMENTER_VERSION,
-                "tokens": TOKENS_VERSION if projection(self.embedder.name) is not None
-                else "none"}
+                "tokens": tokens_setting(self.embedder.name)}
 
     def known_files(self, stores: IndexStores) -> dict[str, FileStat]:
         """What `stores` recorded of the files it read (after repairing a killed run)."""

@@ -95,6 +95,23 @@ class QueryTokens:
                    tuple((int(a), int(b)) for a, b in spans))
 
 
+def tokens_setting(model: str) -> str:
+    """What an index built with `model` records as its `tokens` setting."""
+    return TOKENS_VERSION if model in _PROJECTIONS else "none"
+
+
+def recorded_tokens(model_recorded: str | None, tokens_recorded: str | None) -> str | None:
+    """The `tokens` setting an index was built with, from its recorded settings.
+
+    An index that recorded its model but no `tokens` setting was built before token
+    vectors ("none"); one that recorded neither is new, or its first build was
+    interrupted (None: nothing to compare).
+    """
+    if tokens_recorded is None and model_recorded is not None:
+        return "none"
+    return tokens_recorded
+
+
 @cache
 def projection(model: str) -> np.ndarray | None:
     """The (model dimension, 64) projection of `model`'s token vectors, or None."""

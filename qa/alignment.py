@@ -11,8 +11,9 @@ meaning unless its word is a stopword or a single letter; a question word ("qui"
 
 Two reader features come out of it (`ALIGN_FEATURES`): the weighted mean, and its
 gap to the best candidate's, scaled by the spread among the candidates (as
-`cos_gap` is). Without token vectors (another model, a store built before them)
-both are 0 for every candidate, which leaves the ranking as without them.
+`cos_gap` is). Without token vectors (a model with no projection) both are 0 for
+every candidate. The "ou" of a question counts as "où" (accents are folded), as it did
+when the reader was trained.
 """
 
 from __future__ import annotations

