@@ -71,12 +71,12 @@ class QAService:
                 f"{embedder.name!r}: run `qa index --rebuild`"
             )
         tokens = recorded_tokens(built_with, stores.docs.get_meta("tokens"))
-        if tokens != tokens_setting(embedder.name):
+        expected = tokens_setting(embedder.name)
+        if tokens != expected:
             # The reader's weights were learned with the token-alignment features.
             raise StoreError(
                 f"the index at {stores.root} was built with tokens {tokens!r}, not "
-                f"{tokens_setting(embedder.name)!r} (no token vectors for the reader): run "
-                "`qa index --rebuild`"
+                f"{expected!r} (no token vectors for the reader): run `qa index --rebuild`"
             )
         self.settings = settings
         self.embedder = embedder
