@@ -110,6 +110,32 @@ def test_lexical_index_follows_deletions(service: QAService) -> None:
     assert docs.lexical_ranking("Dupont", 5) == []
 
 
+def test_a_new_document_skips_the_lexical_scan_and_an_edit_replaces_its_rows(
+        service: QAService) -> None:
+    from index.chunking import Chunk, chunk_id
+    from index.documents import Document
+
+    docs = service.stores.docs
+    statements: list[str] = []
+    docs._db.set_trace_callback(statements.append)
+    text = "Le cormoran plonge."
+    chunk = Chunk(chunk_id("new.txt", 0, len(text), text), "new.txt", 0, len(text), text)
+    with docs.transaction():
+        docs.replace_document(Document("new.txt", text, "new", ""), [chunk], [], np.zeros((0, 8)))
+    assert [s for s in statements if s.startswith("DELETE FROM lexical")] == []
+    assert [cid for cid, _ in docs.lexical_ranking("cormoran", 5)] == [chunk.id]
+    statements.clear()
+    edited = "Le goéland plane."
+    other = Chunk(chunk_id("new.txt", 0, len(edited), edited), "new.txt", 0, len(edited), edited)
+    with docs.transaction():
+        docs.replace_document(Document("new.txt", edited, "new", ""), [other], [],
+                              np.zeros((0, 8)))
+    docs._db.set_trace_callback(None)
+    assert len([s for s in statements if s.startswith("DELETE FROM lexical")]) == 1
+    assert docs.lexical_ranking("cormoran", 5) == []
+    assert [cid for cid, _ in docs.lexical_ranking("goéland", 5)] == [other.id]
+
+
 def test_retrieval_is_the_same_every_time(service: QAService) -> None:
     question = "Qui dirige l'office ?"
     vector = service.embedder.embed_queries([question])[0]

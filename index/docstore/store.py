@@ -167,8 +167,13 @@ class DocStore(SentenceRows, EntityRows, LexicalRows):
     def delete_document(self, source: str) -> list[str]:
         """Remove a document and everything derived from it; return its chunk ids."""
         ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
-        for table in ("documents", "chunks", "sentences", "sentence_tokens", "lexical", "files",
-                      "entities"):
+        tables = ["documents", "chunks", "sentences", "sentence_tokens", "files", "entities"]
+        if ids:
+            # The lexical rows are the chunks' (written and deleted with them). FTS5 keeps no
+            # index on `source`: this delete reads the whole table, so a document without
+            # chunks (a new one) skips it: 87 s of a 55,000-chunk build otherwise.
+            tables.append("lexical")
+        for table in tables:
             self._db.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
         return ids
 
