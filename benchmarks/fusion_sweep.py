@@ -16,6 +16,7 @@ Usage (index built by `qa eval --index-dir DIR ...`; question vectors cached bes
 from __future__ import annotations
 
 import argparse
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from index.analysis import language
+from index.embedding import Embedder
 from index.layout import open_stores
 from qa.config import Settings
 from qa.eval import EvalQuestion, load_questions
@@ -45,14 +47,23 @@ class Retrieved:
     gold: frozenset[str]
 
 
-def question_vectors(questions: list[EvalQuestion], cache: Path) -> np.ndarray:
-    """The questions' vectors, computed once and kept in `cache` (.npy)."""
-    if cache.exists():
-        vectors = np.load(cache)
-        if len(vectors) == len(questions):
-            return vectors
-    vectors = make_embedder(Settings.load()).embed_queries([q.question for q in questions])
+def question_vectors(questions: list[EvalQuestion], cache: Path,
+                     embedder: Embedder | None = None) -> np.ndarray:
+    """The questions' vectors, computed once and kept in `cache` (.npy).
+
+    A key file beside it (`cache` + ".key": the model's name and a digest of the
+    questions) tells whether the cache holds these questions' vectors by this
+    model; if not, they are computed again.
+    """
+    embedder = embedder or make_embedder(Settings.load())
+    digest = hashlib.sha256("\n".join(q.question for q in questions).encode()).hexdigest()
+    key = f"{embedder.name}\n{digest}\n"
+    marker = cache.with_name(cache.name + ".key")
+    if cache.exists() and marker.exists() and marker.read_text() == key:
+        return np.load(cache)
+    vectors = embedder.embed_queries([q.question for q in questions])
     np.save(cache, vectors)
+    marker.write_text(key)
     return vectors
 
 

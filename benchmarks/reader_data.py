@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.tokens import QueryTokens
+from index.tokens import QueryTokens, tokens_setting
 from qa.eval import EvalQuestion, load_questions
 from qa.extract import SentenceReader
 from qa.features import Candidate
@@ -63,17 +63,24 @@ def training_questions() -> list[EvalQuestion]:
 
 
 def ask_all(service: QAService, questions: list[EvalQuestion], cache: Path) -> list[Asked]:
-    """Embed and retrieve every question once; later runs read `cache`."""
+    """Embed and retrieve every question once; later runs read `cache`.
+
+    The cache is reused only for the same questions, embedding model and token
+    projection (`index.tokens.tokens_setting`); a cache written otherwise, or by an
+    older version of this function, is made again.
+    """
+    name = service.embedder.name
+    key = (name, tokens_setting(name))
     if cache.exists():
-        asked: list[Asked] = pickle.loads(cache.read_bytes())
-        if [a.question for a in asked] == questions and all(
-                getattr(a, "tokens", None) is not None for a in asked):
-            return asked
+        stored = pickle.loads(cache.read_bytes())
+        if (isinstance(stored, dict) and stored.get("key") == key
+                and [a.question for a in stored["asked"]] == questions):
+            return list(stored["asked"])
     vectors, tokens = service.embedder.embed_queries_with_tokens(
         [q.question for q in questions])
     asked = [Asked(q, v, service.retriever.retrieve(q.question, v, DEPTH), t)
              for q, v, t in zip(questions, vectors, tokens, strict=True)]
-    cache.write_bytes(pickle.dumps(asked))
+    cache.write_bytes(pickle.dumps({"key": key, "asked": asked}))
     return asked
 
 

@@ -127,6 +127,29 @@ def test_measure_keeps_a_record_while_the_command_runs(tmp_path: Path) -> None:
     assert runs[1]["seconds"] >= 0.6 and runs[1]["peak_rss_mb"] > 1.0
 
 
+def test_question_vectors_are_cached_for_the_same_questions_and_model(tmp_path: Path) -> None:
+    questions = [EvalQuestion("1", "Qui dirige l'office ?", (), frozenset({"a"}), True),
+                 EvalQuestion("2", "Quand ?", (), frozenset({"b"}), True)]
+    cache = tmp_path / "q.npy"
+    seen: list[str] = []
+
+    class Counting(FakeEmbedder):
+        def embed_queries(self, texts):  # type: ignore[no-untyped-def]
+            seen.extend(texts)
+            return super().embed_queries(texts)
+
+    fake = Counting()
+    first = fusion_sweep.question_vectors(questions, cache, fake)
+    assert seen == ["Qui dirige l'office ?", "Quand ?"]
+    assert np.array_equal(fusion_sweep.question_vectors(questions, cache, fake), first)
+    assert len(seen) == 2  # from the cache
+    other = [questions[1], questions[0]]  # as many questions, not the same order
+    assert np.array_equal(fusion_sweep.question_vectors(other, cache, fake), first[::-1])
+    assert len(seen) == 4
+    fusion_sweep.question_vectors(other, cache, Counting(name="another-model"))
+    assert len(seen) == 6
+
+
 def test_fusion_sweep_and_training_on_a_tiny_corpus(service: QAService) -> None:
 
     asked = {"Qui dirige l'office central ?": "alpha.txt",
@@ -144,7 +167,8 @@ def test_fusion_sweep_and_training_on_a_tiny_corpus(service: QAService) -> None:
     assert train_fusion.recalls(data, w) == (1.0, 1.0)
 
 
-def test_reader_measures_and_training_run_on_a_tiny_corpus(service, tmp_path: Path) -> None:
+def test_reader_measures_and_training_run_on_a_tiny_corpus(
+        service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from benchmarks import reader_data, reader_sets, train_reader
     from qa.eval import EvalQuestion
     from qa.features import FEATURES
@@ -156,10 +180,23 @@ def test_reader_measures_and_training_run_on_a_tiny_corpus(service, tmp_path: Pa
                      frozenset({"beta.md"}), True),
     ]
     cache = tmp_path / "asked.pkl"
+    asked_texts: list[str] = []
+    embed = service.embedder.embed_queries_with_tokens
+
+    def counting(texts):  # type: ignore[no-untyped-def]
+        asked_texts.extend(texts)
+        return embed(texts)
+
+    monkeypatch.setattr(service.embedder, "embed_queries_with_tokens", counting)
     asked = reader_data.ask_all(service, questions, cache)
-    calls = service.embedder.calls
+    assert len(asked_texts) == 2
     assert reader_data.ask_all(service, questions, cache)[0].question == questions[0]
-    assert service.embedder.calls == calls  # read from the cache, nothing embedded again
+    assert len(asked_texts) == 2  # read from the cache, nothing embedded again
+    assert len(reader_data.ask_all(service, questions[:1], cache)) == 1
+    assert len(asked_texts) == 3  # other questions: asked again
+    monkeypatch.setattr(service.embedder, "name", "another-model")
+    reader_data.ask_all(service, questions[:1], cache)
+    assert len(asked_texts) == 4  # another model: asked again
     found = reader_data.groups(service.reader, asked, 10, unanswerable=True)
     assert [(g.asked.question.id, g.answerable) for g in found] == [
         ("q1", True), ("q1", False), ("q2", True), ("q2", False)]
