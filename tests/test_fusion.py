@@ -145,7 +145,12 @@ def test_retrieval_is_the_same_every_time(service: QAService) -> None:
     assert [p.score for p in first] == sorted((p.score for p in first), reverse=True)
 
 
-def test_sentence_vectors_of_many_spans_equal_one_query_per_span(service: QAService) -> None:
+@pytest.mark.parametrize("per_query", [200, 2])  # 2: the spans split over several queries
+def test_sentence_vectors_of_many_spans_equal_one_query_per_span(
+        service: QAService, per_query: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from index.docstore import sentence_rows
+
+    monkeypatch.setattr(sentence_rows, "_SPANS_PER_QUERY", per_query)
     docs = service.stores.docs
     spans = [(source, a, b) for source in sorted(docs.document_hashes())
              for _, a, b in docs.chunk_spans(source)]

@@ -33,7 +33,9 @@ class SentenceRows(Rows):
     def sentence_vectors(self, spans: Sequence[tuple[str, int, int]]) -> list[np.ndarray]:
         """For each (source, start, end), the vectors of the sentences overlapping it (as
         `sentences_between` gives them), read in a few queries instead of one per span."""
-        found: dict[str, list[tuple[int, int, bytes]]] = {}
+        # By source, then start: a sentence two spans overlap is read once per query it
+        # meets, and kept once.
+        found: dict[str, dict[int, tuple[int, bytes]]] = {}
         for begin in range(0, len(spans), _SPANS_PER_QUERY):
             part = spans[begin:begin + _SPANS_PER_QUERY]
             where = " OR ".join(["(source = ? AND start < ? AND end > ?)"] * len(part))
@@ -41,9 +43,9 @@ class SentenceRows(Rows):
                 f"SELECT source, start, end, vector FROM sentences WHERE {where}",
                 [x for source, start, end in part for x in (source, end, start)]).fetchall()
             for source, start, end, vector in rows:
-                found.setdefault(source, []).append((int(start), int(end), vector))
-        return [_vectors([v for _, _, v in sorted(
-                    r for r in found.get(source, ()) if r[0] < end and r[1] > start)])
+                found.setdefault(source, {})[int(start)] = (int(end), vector)
+        return [_vectors([v for a, (b, v) in sorted(found.get(source, {}).items())
+                          if a < end and b > start])
                 for source, start, end in spans]
 
     @guarded
