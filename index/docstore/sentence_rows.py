@@ -3,13 +3,14 @@ the answer."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from index.docstore.rows import Rows, guarded
 
-# Spans per query of `sentence_vectors`: an OR of this many terms stays far below
+# Conditions per query of `_any_of`: an OR of this many terms stays far below
 # SQLite's expression-depth limit (1,000).
 _SPANS_PER_QUERY = 200
 
@@ -36,14 +37,11 @@ class SentenceRows(Rows):
         # By source, then start: a sentence two spans overlap is read once per query it
         # meets, and kept once.
         found: dict[str, dict[int, tuple[int, bytes]]] = {}
-        for begin in range(0, len(spans), _SPANS_PER_QUERY):
-            part = spans[begin:begin + _SPANS_PER_QUERY]
-            where = " OR ".join(["(source = ? AND start < ? AND end > ?)"] * len(part))
-            rows = self._db.execute(
-                f"SELECT source, start, end, vector FROM sentences WHERE {where}",
-                [x for source, start, end in part for x in (source, end, start)]).fetchall()
-            for source, start, end, vector in rows:
-                found.setdefault(source, {})[int(start)] = (int(end), vector)
+        for source, start, end, vector in self._any_of(
+                "SELECT source, start, end, vector FROM sentences",
+                "(source = ? AND start < ? AND end > ?)",
+                [(source, end, start) for source, start, end in spans]):
+            found.setdefault(source, {})[int(start)] = (int(end), vector)
         return [_vectors([v for a, (b, v) in sorted(found.get(source, {}).items())
                           if a < end and b > start])
                 for source, start, end in spans]
@@ -58,15 +56,18 @@ class SentenceRows(Rows):
     @guarded
     def tokens_at(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], bytes]:
         """The stored token vectors of the sentences starting at each (source, start)."""
-        found: dict[tuple[str, int], bytes] = {}
-        for begin in range(0, len(keys), _SPANS_PER_QUERY):
-            part = keys[begin:begin + _SPANS_PER_QUERY]
-            where = " OR ".join(["(source = ? AND start = ?)"] * len(part))
-            for source, start, blob in self._db.execute(
-                    f"SELECT source, start, tokens FROM sentence_tokens WHERE {where}",
-                    [x for key in part for x in key]):
-                found[(source, int(start))] = bytes(blob)
-        return found
+        return {(source, int(start)): bytes(blob) for source, start, blob in self._any_of(
+            "SELECT source, start, tokens FROM sentence_tokens", "(source = ? AND start = ?)",
+            list(keys))}
+
+    def _any_of(self, select: str, condition: str,
+                params: Sequence[tuple[object, ...]]) -> Iterator[tuple[Any, ...]]:
+        """The rows of `select` meeting `condition` for any one of `params`, read in a few
+        queries (an OR of `_SPANS_PER_QUERY` conditions each) instead of one per tuple."""
+        for begin in range(0, len(params), _SPANS_PER_QUERY):
+            part = params[begin:begin + _SPANS_PER_QUERY]
+            where = " OR ".join([condition] * len(part))
+            yield from self._db.execute(f"{select} WHERE {where}", [x for p in part for x in p])
 
     @guarded
     def sentence_spans(self, source: str) -> list[tuple[int, int]]:
