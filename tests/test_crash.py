@@ -85,12 +85,15 @@ def state(store: Path) -> dict[str, object]:
         rows = {table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
                 for table in ("documents", "chunks", "sentences", "lexical", "files",
                               "entities")}
+        keyed = [sorted(db.execute(f"SELECT rowid, id FROM {t}").fetchall())
+                 for t in ("lexical", "chunks")]
     finally:
         db.close()
     assert [r[0] for r in rows["files"]] == [r[0] for r in rows["documents"]]  # all recorded
     assert [r[:2] for r in rows["entities"]] == [r[:1] + r[4:] for r in rows["documents"]]
     lexical_ids = [r[0] for r in rows["lexical"]]
     assert sorted(lexical_ids) == sorted(ids)  # one lexical row per chunk, no duplicate
+    assert keyed[0] == keyed[1]  # each lexical row under its chunk's rowid
     by_id = {cid: (source, start, end) for cid, source, start, end in rows["chunks"]}
     texts = {source: text for source, text, *_ in rows["documents"]}
     assert {c.id: (c.source, c.start, c.end) for c in held.values()} == by_id

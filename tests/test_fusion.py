@@ -131,7 +131,8 @@ def test_a_new_document_skips_the_lexical_scan_and_an_edit_replaces_its_rows(
         docs.replace_document(Document("new.txt", edited, "new", ""), [other], [],
                               np.zeros((0, 8)))
     docs._db.set_trace_callback(None)
-    assert len([s for s in statements if s.startswith("DELETE FROM lexical")]) == 1
+    deletes = [s for s in statements if s.startswith("DELETE FROM lexical")]
+    assert len(deletes) == 1 and deletes[0].startswith("DELETE FROM lexical WHERE rowid IN (")
     assert docs.lexical_ranking("cormoran", 5) == []
     assert [cid for cid, _ in docs.lexical_ranking("goéland", 5)] == [other.id]
 
