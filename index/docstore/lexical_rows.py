@@ -27,12 +27,11 @@ class LexicalRows(Rows):
         write elsewhere), it is left as it is: writes then find a document's rows by
         `source`, a scan, as they did before, and a later open aligns it.
         """
-        if self._db.execute("SELECT 1 FROM meta WHERE key = ?", (BY_ROWID,)).fetchone():
+        if self._lexical_by_rowid():
             return
         try:
             with self.transaction():
-                if self._db.execute("SELECT 1 FROM meta WHERE key = ?",
-                                    (BY_ROWID,)).fetchone():
+                if self._lexical_by_rowid():
                     return  # aligned by another process meanwhile
                 rows = self._db.execute(
                     "SELECT c.rowid, c.id, c.source, substr(d.text, c.start + 1, c.end - c.start)"
