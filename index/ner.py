@@ -49,11 +49,25 @@ def _load_pipeline(without_torch: bool) -> Any:
     try:
         import spacy
 
-        return spacy.load(MODEL, exclude=["parser", "lemmatizer", "morphologizer",
-                                          "attribute_ruler"])
+        nlp = spacy.load(MODEL, exclude=["parser", "lemmatizer", "morphologizer",
+                                         "attribute_ruler"])
+        return _without_idle_tok2vec(nlp)
     finally:
         if hide_torch and sys.modules.get("torch", 0) is None:
             del sys.modules["torch"]
+
+
+def _without_idle_tok2vec(nlp: Any) -> Any:
+    """Drop the shared `tok2vec` component when no component left listens to it.
+
+    In fr_core_news_sm, `tok2vec` feeds only the morphologizer and the parser;
+    `ner` embeds tokens with a layer of its own. Run for nothing, `tok2vec` was a
+    third of the tagging time (6,000 PIAF sentences: 7.3-7.7 -> 4.9 CPU-s, the
+    same entities). A model whose `ner` listens to it keeps it.
+    """
+    if "tok2vec" in nlp.pipe_names and not nlp.get_pipe("tok2vec").listening_components:
+        nlp.remove_pipe("tok2vec")
+    return nlp
 
 
 def _shared_pipeline(without_torch: bool = False) -> Any:

@@ -331,3 +331,18 @@ def test_spacy_starts_loading_before_the_embedding_only_when_sentences_need_tagg
                                       encoding="utf-8")
     run_index(settings, embedder)
     assert events == ["embed"]
+
+
+def test_the_tagger_runs_ner_alone_and_finds_what_it_found_beside_tok2vec() -> None:
+    import spacy
+
+    nlp = index.ner._shared_pipeline()
+    assert nlp.pipe_names == ["ner"]  # tok2vec feeds only the excluded components
+    texts = [line for path in sorted(Path("seeds").iterdir())
+             for line in path.read_text(encoding="utf-8").splitlines() if len(line) > 40]
+    before = spacy.load(index.ner.MODEL, exclude=["parser", "lemmatizer", "morphologizer",
+                                                  "attribute_ruler"])
+    assert before.pipe_names == ["tok2vec", "ner"]
+    alone = [index.ner._found(doc) for doc in nlp.pipe(texts)]
+    assert alone == [index.ner._found(doc) for doc in before.pipe(texts)]
+    assert sum(map(len, alone)) > 50
