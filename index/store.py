@@ -8,7 +8,6 @@ function would download a model, so collections are opened without one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -22,14 +21,6 @@ COLLECTION = "chunks"
 _BATCH = 2000
 EXHAUSTIVE_UP_TO = 2048  # chunks searched exhaustively (exact); see VectorStore.nearest
 WIDE_SEARCH = 256  # search breadth of a larger collection
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A chunk found by vector search, with its cosine similarity."""
-
-    chunk: Chunk
-    score: float
 
 
 def _client(path: Path | None, url: str | None) -> Any:
@@ -73,6 +64,12 @@ def _one_line(exc: Exception) -> str:
 
 class VectorStore:
     """Chunk vectors and their metadata in one Chroma collection.
+
+    The chunks' texts are not stored in Chroma: the document store holds them
+    (and answering reads them from there). Chroma indexes every document it is
+    given in a full-text (trigram) table nothing here queries: leaving texts out
+    made upserts 2.3x faster and the collection 3x smaller (10,000 chunks: 7.6-8.0
+    -> 3.2-3.5 s, 78.5 -> 26.0 MB).
 
     Args:
         path: folder of the embedded store (ignored when `url` is given).
@@ -134,7 +131,8 @@ class VectorStore:
 
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray,
             metadata: Sequence[dict[str, str | int]]) -> None:
-        """Upsert chunks with their vectors and extra metadata (title, date, model...)."""
+        """Upsert chunks with their vectors and extra metadata (title, date, model...);
+        each chunk's id and span (source, start, end), not its text."""
         self._held = None
         for begin in range(0, len(chunks), _BATCH):
             part = chunks[begin:begin + _BATCH]
@@ -145,7 +143,6 @@ class VectorStore:
             self._collection.upsert(
                 ids=[c.id for c in part],
                 embeddings=vectors[begin:begin + _BATCH].tolist(),
-                documents=[c.text for c in part],
                 metadatas=metas,
             )
 
@@ -246,18 +243,16 @@ class VectorStore:
         cosines = stored @ np.asarray(vector, dtype=np.float64) / np.where(norms > 0, norms, 1.0)
         return [(1.0 - float(c), cid) for c, cid in zip(cosines, ids, strict=True)]
 
-    def search(self, vector: np.ndarray, k: int) -> list[Hit]:
-        """The `k` chunks nearest to `vector`, best first, with the text and metadata
-        Chroma stored for them (see `nearest`). Answering uses `nearest` and reads
-        chunks from SQLite; this reads back what Chroma holds (the tests compare it)."""
-        nearest = self.nearest(vector, k)
-        chunks = self.chunks([cid for cid, _ in nearest])
-        # a chunk deleted since the search (a Chroma server shared by writers) is left out
-        return [Hit(chunks[cid], score) for cid, score in nearest if cid in chunks]
+    def spans(self, ids: Sequence[str]) -> dict[str, tuple[str, int, int]]:
+        """Where Chroma says each of `ids` that it holds lies: (source, start, end).
+        Answering reads chunks from SQLite; this reads back what Chroma holds (the
+        tests compare the two)."""
+        got = self._collection.get(ids=list(ids), include=["metadatas"])
+        return {cid: (str(meta["source"]), int(meta["start"]), int(meta["end"]))
+                for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)}
 
-    def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
-        """The text and metadata Chroma stored for each of `ids` that it holds."""
-        got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
-        return {cid: Chunk(cid, str(meta["source"]), int(meta["start"]), int(meta["end"]), text)
-                for cid, text, meta in zip(got["ids"], got["documents"] or [],
-                                           got["metadatas"] or [], strict=True)}
+    def stored_texts(self) -> int:
+        """How many chunks Chroma holds a text for (none in stores written since texts
+        were left out; older stores keep theirs)."""
+        got = self._collection.get(include=["documents"])
+        return sum(1 for text in got["documents"] or [] if text is not None)

@@ -77,7 +77,8 @@ def state(store: Path) -> dict[str, object]:
         assert stores.vectors.ids() == ids
         assert stores.docs.get_meta("writing") in (None, "0")
         vectors = stores.vectors.vectors(sorted(ids))
-        held = stores.vectors.chunks(sorted(ids))  # read by id: an HNSW search may miss some
+        held = stores.vectors.spans(sorted(ids))  # read by id: an HNSW search may miss some
+        texts_in_chroma = stores.vectors.stored_texts()
     finally:
         stores.close()
     db = sqlite3.connect(store / DOCS_FILE)
@@ -95,9 +96,8 @@ def state(store: Path) -> dict[str, object]:
     assert sorted(lexical_ids) == sorted(ids)  # one lexical row per chunk, no duplicate
     assert keyed[0] == keyed[1]  # each lexical row under its chunk's rowid
     by_id = {cid: (source, start, end) for cid, source, start, end in rows["chunks"]}
-    texts = {source: text for source, text, *_ in rows["documents"]}
-    assert {c.id: (c.source, c.start, c.end) for c in held.values()} == by_id
-    assert all(texts[c.source][c.start:c.end] == c.text for c in held.values())
+    assert held == by_id
+    assert texts_in_chroma == 0  # texts live in SQLite only
     rows["vectors"] = [(cid, np.round(vectors[cid], 5).tolist()) for cid in sorted(ids)]
     return rows
 
@@ -181,7 +181,7 @@ def test_writing_mark_compares_ids_even_when_counts_agree(tmp_path, clean, clean
     stores = open_stores(store)
     lost, kept = sorted(stores.docs.chunk_ids())[0], "stale-chunk-id"
     vector = stores.vectors.vectors([lost])[lost]
-    chunk = next(h.chunk for h in stores.vectors.search(vector, 1))
+    chunk = stores.docs.chunks([lost])[lost]
     stores.vectors.delete([lost])
     stores.vectors.add([replace(chunk, id=kept)], vector[None, :], [{"title": "", "date": ""}])
     assert stores.vectors.count() == stores.docs.count("chunks")

@@ -35,11 +35,11 @@ def test_search_returns_the_exact_nearest_chunks(random_store: tuple[Path, np.nd
     queries = _unit_rows(np.random.default_rng(8), 100)
     try:
         for query in queries:
-            hits = store.search(query, K)
+            hits = store.nearest(query, K)
             exact = np.argsort(-(vectors @ query), kind="stable")[:K]
-            assert [h.chunk.id for h in hits] == [f"c{i:04d}" for i in exact]
-            assert [h.score for h in hits] == pytest.approx(list(vectors[exact] @ query),
-                                                            abs=1e-5)
+            assert [cid for cid, _ in hits] == [f"c{i:04d}" for i in exact]
+            assert [score for _, score in hits] == pytest.approx(list(vectors[exact] @ query),
+                                                                 abs=1e-5)
     finally:
         store.close()
 
@@ -51,7 +51,7 @@ def test_search_is_identical_after_reopening(random_store: tuple[Path, np.ndarra
     try:
         runs = []
         for _ in range(3):
-            runs.append([[(h.chunk.id, h.score) for h in store.search(q, K)] for q in queries])
+            runs.append([store.nearest(q, K) for q in queries])
             store.reopen(store._collection.name)  # rebuilds the in-memory graph
         assert runs[1] == runs[0]
         assert runs[2] == runs[0]
@@ -68,10 +68,10 @@ def test_equal_scores_come_in_id_order(tmp_path: Path) -> None:
     vectors = np.concatenate([twin, twin, twin, other])
     store.add([Chunk(i, f"{i}.txt", 0, 1, i) for i in ids], vectors, [{} for _ in ids])
     try:
-        hits = store.search(twin[0], 4)
-        assert [h.chunk.id for h in hits] == ["a", "b", "c", "z"]
-        assert [h.chunk.source for h in hits] == ["a.txt", "b.txt", "c.txt", "z.txt"]
-        assert [h.chunk.text for h in hits] == ["a", "b", "c", "z"]
+        hits = [cid for cid, _ in store.nearest(twin[0], 4)]
+        assert hits == ["a", "b", "c", "z"]
+        assert store.spans(hits) == {i: (f"{i}.txt", 0, 1) for i in ids}
+        assert store.stored_texts() == 0  # the texts are the document store's
     finally:
         store.close()
 
