@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from index.chunking import Chunk
 from index.docstore.rows import Rows, guarded
@@ -37,9 +37,7 @@ class LexicalRows(Rows):
                     "SELECT c.rowid, c.id, c.source, substr(d.text, c.start + 1, c.end - c.start)"
                     " FROM chunks c JOIN documents d ON d.source = c.source").fetchall()
                 self._db.execute("DELETE FROM lexical")
-                self._db.executemany(
-                    "INSERT INTO lexical (rowid, id, source, body) VALUES (?, ?, ?, ?)",
-                    [(r, i, s, analyze(t)) for r, i, s, t in rows])
+                self._write_lexical(rows)
                 self._db.execute("INSERT INTO meta VALUES (?, '1')", (BY_ROWID,))
         except sqlite3.OperationalError:
             pass  # read-only or busy: see above
@@ -54,15 +52,20 @@ class LexicalRows(Rows):
         """Write the lexical rows of `source`'s `chunks`, already in the chunks table."""
         if not chunks:
             return
-        if not self._lexical_by_rowid():
-            self._db.executemany("INSERT INTO lexical VALUES (?, ?, ?)",
-                                 [(c.id, c.source, analyze(c.text)) for c in chunks])
-            return
-        rowids = dict(self._db.execute(
-            "SELECT id, rowid FROM chunks WHERE source = ?", (source,)).fetchall())
+        rowids: dict[str, int | None]
+        if self._lexical_by_rowid():
+            rowids = dict(self._db.execute(
+                "SELECT id, rowid FROM chunks WHERE source = ?", (source,)).fetchall())
+        else:  # an unaligned store: FTS5 picks the rowids
+            rowids = dict.fromkeys((c.id for c in chunks), None)
+        self._write_lexical((rowids[c.id], c.id, c.source, c.text) for c in chunks)
+
+    def _write_lexical(self, rows: Iterable[tuple[int | None, str, str, str]]) -> None:
+        """Insert lexical rows from (rowid, chunk id, source, chunk text); a None rowid
+        is chosen by FTS5."""
         self._db.executemany(
             "INSERT INTO lexical (rowid, id, source, body) VALUES (?, ?, ?, ?)",
-            [(rowids[c.id], c.id, c.source, analyze(c.text)) for c in chunks])
+            [(rowid, cid, source, analyze(text)) for rowid, cid, source, text in rows])
 
     def _delete_lexical(self, source: str, rowids: list[int]) -> None:
         """Delete the lexical rows of `source`, whose chunk rows have `rowids` (still there)."""
