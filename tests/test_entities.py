@@ -340,8 +340,7 @@ def test_the_tagger_runs_ner_alone_and_finds_what_it_found_beside_tok2vec() -> N
     assert nlp.pipe_names == ["ner"]  # tok2vec feeds only the excluded components
     texts = [line for path in sorted(Path("seeds").iterdir())
              for line in path.read_text(encoding="utf-8").splitlines() if len(line) > 40]
-    before = spacy.load(index.ner.MODEL, exclude=["parser", "lemmatizer", "morphologizer",
-                                                  "attribute_ruler"])
+    before = spacy.load(index.ner.MODEL, exclude=index.ner.EXCLUDED)
     assert before.pipe_names == ["tok2vec", "ner"]
     alone = [index.ner._found(doc) for doc in nlp.pipe(texts)]
     assert alone == [index.ner._found(doc) for doc in before.pipe(texts)]
