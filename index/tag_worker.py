@@ -18,6 +18,7 @@ Protocol: one JSON line per request, {"texts": [...]}; one JSON line per reply,
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -25,6 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import IO, Any
 
 from index.ner import Entities, EntityTagger
@@ -54,7 +56,7 @@ class SplitTagger:
     def __init__(self, tagger: EntityTagger, command: Sequence[str] | None = None,
                  wait_floor: float = WAIT_FLOOR) -> None:
         self._tagger = tagger
-        self._command = list(command or WORKER)
+        self._command = list(command or _worker_command(tagger))
         self._wait_floor = wait_floor
         self._proc: subprocess.Popen[bytes] | None = None
         self._failed = False
@@ -183,11 +185,21 @@ def serve(tagger: EntityTagger, requests: IO[bytes], out: IO[bytes]) -> None:
         out.flush()
 
 
-def main() -> None:
-    """Worker entry point: `python -m index.tag_worker`."""
+def _worker_command(tagger: EntityTagger) -> list[str]:
+    """The worker's command line, sharing `tagger`'s compiled-pattern cache."""
+    if tagger.regex_cache is None:
+        return WORKER
+    return [*WORKER, "--regex-cache", str(tagger.regex_cache)]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Worker entry point: `python -m index.tag_worker [--regex-cache DIR]`."""
+    parser = argparse.ArgumentParser(prog="python -m index.tag_worker")
+    parser.add_argument("--regex-cache", type=Path, help="see index.regex_cache")
+    args = parser.parse_args(argv)
     replies = reply_stream()
     try:
-        serve(EntityTagger(), sys.stdin.buffer, replies)
+        serve(EntityTagger(regex_cache=args.regex_cache), sys.stdin.buffer, replies)
         replies.flush()
     except BrokenPipeError:  # the caller has gone: nothing to answer
         os._exit(0)

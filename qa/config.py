@@ -23,7 +23,8 @@ class Settings:
         store: the index folder.
         chroma_url: `http://HOST:PORT` of a Chroma server; empty for the embedded store.
         model: embedding model: the bundled default, or a sentence-transformers name or folder.
-        model_cache: where the converted default model is kept.
+        model_cache: where the converted default model is kept, and spaCy's largest
+            compiled pattern (`regex_cache`).
         chunk_size, chunk_overlap: chunking, in characters.
         max_file_mb: files larger than this (in MB of 2^20 bytes) are skipped; 0: no limit.
         tag_worker: let `qa index` tag entities in a second process when there are many
@@ -66,6 +67,11 @@ class Settings:
             raise ConfigError("max_question_chars must be positive")
         if self.chunk_size <= 0 or not 0 <= self.chunk_overlap < self.chunk_size:
             raise ConfigError("chunk_overlap must be in [0, chunk_size) and chunk_size positive")
+
+    @property
+    def regex_cache(self) -> Path:
+        """Where spaCy's largest compiled pattern is kept (`index.regex_cache`)."""
+        return self.model_cache / "regex"
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

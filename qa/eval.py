@@ -21,6 +21,7 @@ from index.chunking import Chunker
 from index.documents import Document, extract_title, load_corpus
 from index.embedding import Embedder
 from index.layout import open_stores
+from index.ner import EntityTagger
 from qa import metrics
 from qa.config import Settings
 from qa.errors import QAError
@@ -144,8 +145,9 @@ def run_eval(settings: Settings, embedder: Embedder, questions_path: Path, corpu
         root = index_dir or Path(tmp) / "store"
         stores = open_stores(root, None, create=True)
         chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
-        IndexBuilder(embedder, chunker, progress, tag_worker=settings.tag_worker).update(
-            documents, [], stores)
+        tagger = EntityTagger(regex_cache=settings.regex_cache)
+        IndexBuilder(embedder, chunker, progress, tagger,
+                     tag_worker=settings.tag_worker).update(documents, [], stores)
         service = QAService(settings, embedder, stores)
         try:
             records = _ask_all(service, questions, texts, top_k, progress)

@@ -14,6 +14,7 @@ from index.embedding import Embedder
 from index.errors import CorpusError, StoreError
 from index.layout import IndexStores, aside, index_exists, open_stores, recover, remove_tree
 from index.live import writing
+from index.ner import EntityTagger
 from index.summary import IndexSummary
 from qa.config import Settings
 
@@ -98,7 +99,8 @@ def run_index(settings: Settings, embedder: Embedder, *, rebuild: bool = False,
     if not settings.corpus.is_dir():
         raise CorpusError(f"corpus folder not found: {settings.corpus} (pass --corpus DIR)")
     builder = IndexBuilder(embedder, Chunker(settings.chunk_size, settings.chunk_overlap),
-                           progress, tag_worker=settings.tag_worker)
+                           progress, EntityTagger(regex_cache=settings.regex_cache),
+                           tag_worker=settings.tag_worker)
     root, url = settings.store, settings.chroma_url or None
     recover(root)
     _discard(aside(root, "rebuild"), url)

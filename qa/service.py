@@ -16,6 +16,7 @@ from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.errors import StoreError
 from index.layout import IndexStores, open_stores
 from index.live import opening
+from index.ner import EntityTagger
 from index.tokens import recorded_tokens, tokens_setting
 from qa.config import Settings
 from qa.errors import BadQuestion
@@ -82,7 +83,8 @@ class QAService:
         self.embedder = embedder
         self.stores = stores
         self.retriever = HybridRetriever(stores.vectors, stores.docs)
-        self.reader = SentenceReader(stores.docs, ReaderWeights())
+        self.reader = SentenceReader(stores.docs, ReaderWeights(),
+                                     EntityTagger(regex_cache=settings.regex_cache))
         self._lock = threading.Lock()
 
     @classmethod

@@ -242,7 +242,7 @@ def test_another_spacy_model_retags_everything_without_reembedding(settings, fak
 
 def test_without_spacy_indexing_and_answers_still_work(settings, fake_embedder,
                                                        monkeypatch) -> None:
-    def not_installed(without_torch: bool = False) -> None:
+    def not_installed(without_torch: bool = False, regex_cache: Path | None = None) -> None:
         raise ImportError("No module named 'spacy'")
 
     monkeypatch.setattr(index.ner, "_pipeline", [])
@@ -345,3 +345,19 @@ def test_the_tagger_runs_ner_alone_and_finds_what_it_found_beside_tok2vec() -> N
     alone = [index.ner._found(doc) for doc in nlp.pipe(texts)]
     assert alone == [index.ner._found(doc) for doc in before.pipe(texts)]
     assert sum(map(len, alone)) > 50
+
+
+def test_indexing_and_answering_keep_spacys_compiled_pattern_in_the_model_cache(
+        settings, fake_embedder, monkeypatch) -> None:
+    asked: list[Path | None] = []
+    real = index.ner._shared_pipeline
+
+    def recording(without_torch: bool = False, regex_cache: Path | None = None) -> object:
+        asked.append(regex_cache)
+        return real(without_torch, regex_cache)
+
+    monkeypatch.setattr(index.ner, "_shared_pipeline", recording)
+    run_index(settings, fake_embedder)
+    assert asked and set(asked) == {settings.model_cache / "regex"}
+    with serving(settings, fake_embedder) as service:
+        assert service.reader.tagger.regex_cache == settings.model_cache / "regex"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 import index.entities
 import index.tag_worker
 from index.layout import open_stores
-from index.ner import Entities
+from index.ner import Entities, EntityTagger
 from index.tag_worker import SplitTagger, serve
 from qa.config import Settings
 from qa.indexing import run_index
@@ -255,3 +256,14 @@ def test_indexing_in_two_processes_stores_what_one_process_finds(settings, tmp_p
     assert summary.tagged == 11
     assert ticks["tagging"][0] == sum(ticks["tagging"][1:]) == 11
     assert _entities(settings) == _entities(one)
+
+
+def test_the_worker_shares_the_taggers_compiled_pattern_cache(tmp_path) -> None:
+    cache = tmp_path / "regex"
+    assert SplitTagger(EntityTagger())._command == index.tag_worker.WORKER
+    command = SplitTagger(EntityTagger(regex_cache=cache))._command
+    assert command == [*index.tag_worker.WORKER, "--regex-cache", str(cache)]
+    request = json.dumps({"texts": ["Jean Dupont dirige l'office à Nanterre."]}) + "\n"
+    done = subprocess.run(command, input=request.encode(), capture_output=True, check=True)
+    assert json.loads(done.stdout) == {"entities": [[[0, 11, "PER"], [30, 38, "LOC"]]]}
+    assert len(list(cache.iterdir())) == 1  # the tokenizer's pattern, saved for the next load

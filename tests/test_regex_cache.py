@@ -1,0 +1,153 @@
+"""Large patterns compiled once, kept on disk, and given back exactly as `re` compiles them."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import index.regex_cache
+from index.regex_cache import MIN_CHARS, cache_file, compile_cached, compiles_cached
+
+# Named groups, case folding, classes and alternation: what the engine's extra
+# arguments (group names, flags) carry besides the code.
+BIG = "(?iu)(?P<word>" + "|".join(f"m{i}ot[-–][a-zé]+" for i in range(9000)) + r")\b"
+re_compile = re.compile  # the real one, whatever a test leaves patched
+
+pytestmark = pytest.mark.skipif(not index.regex_cache.supported(),
+                                reason="the regex cache needs CPython's re internals")
+
+
+def fresh(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """The pattern as re itself compiles it."""
+    return re_compile(pattern, flags)
+
+
+def test_the_pattern_is_big_enough_to_be_cached() -> None:
+    assert len(BIG) >= MIN_CHARS
+
+
+def test_a_big_pattern_is_saved_then_read_back_identical(tmp_path, monkeypatch) -> None:
+    with compiles_cached(tmp_path):
+        first = re.compile(BIG)
+    saved = cache_file(tmp_path, BIG, 0)
+    assert saved.is_file()
+    assert [p.name for p in tmp_path.iterdir()] == [saved.name]
+    assert first == fresh(BIG)  # same flags, pattern and code words
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("parsed again instead of read from the file")
+
+    monkeypatch.setattr(re._parser, "parse", no_parsing)  # type: ignore[attr-defined]
+    with compiles_cached(tmp_path):
+        second = re.compile(BIG)
+    assert second is not first
+    assert second == first
+    assert second.groupindex == {"word": 1}
+    assert second.flags == re.IGNORECASE | re.UNICODE
+    match = second.search("le M17OT-été dernier")
+    assert match is not None and match.group("word") == "M17OT-été"
+    assert second.search("le m17ot été") is None
+
+
+def test_within_one_context_a_pattern_is_read_once(tmp_path, monkeypatch) -> None:
+    reads: list[Path] = []
+    real_read = index.regex_cache._read
+    monkeypatch.setattr(index.regex_cache, "_read", lambda p: reads.append(p) or real_read(p))
+    with compiles_cached(tmp_path):
+        assert re.compile(BIG) is re.compile(BIG)
+    assert len(reads) == 1  # the first call finds no file; the second is served from memory
+
+
+def test_a_damaged_file_is_compiled_again_and_replaced(tmp_path) -> None:
+    compile_cached(tmp_path, BIG)
+    saved = cache_file(tmp_path, BIG, 0)
+    whole = saved.read_bytes()
+    saved.write_bytes(whole[: len(whole) // 2])
+    assert compile_cached(tmp_path, BIG) == fresh(BIG)
+    assert saved.read_bytes() == whole
+    saved.write_bytes(b"not a header\n" + whole)
+    assert compile_cached(tmp_path, BIG) == fresh(BIG)
+    assert saved.read_bytes() == whole
+
+
+def test_code_the_engine_rejects_is_not_used(tmp_path) -> None:
+    compile_cached(tmp_path, BIG)
+    saved = cache_file(tmp_path, BIG, 0)
+    header, _, body = saved.read_bytes().partition(b"\n")
+    saved.write_bytes(header + b"\n" + bytes(len(body)))  # as many words, all zero
+    assert compile_cached(tmp_path, BIG) == fresh(BIG)
+
+
+def test_the_file_depends_on_the_flags_and_the_pattern(tmp_path) -> None:
+    assert cache_file(tmp_path, BIG, 0) != cache_file(tmp_path, BIG, re.MULTILINE)
+    assert cache_file(tmp_path, BIG, 0) != cache_file(tmp_path, BIG + "x", 0)
+    with compiles_cached(tmp_path):
+        assert re.compile(BIG, re.MULTILINE) == fresh(BIG, re.MULTILINE)
+        assert re.compile(BIG) == fresh(BIG)
+    assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_small_patterns_and_bytes_are_left_to_re(tmp_path) -> None:
+    with compiles_cached(tmp_path):
+        assert re.compile("M\\. [A-Z]\\w+").match("M. Droguet")
+        big_bytes = b"(?:" + b"|".join(b"w%d" % i for i in range(20_000)) + b")"
+        assert len(big_bytes) >= MIN_CHARS
+        assert re.compile(big_bytes).match(b"w19999")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_invalid_pattern_raises_as_re_does(tmp_path) -> None:
+    with compiles_cached(tmp_path), pytest.raises(re.error, match="missing \\)"):
+        re.compile(BIG[:-3])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unwritable_folder_still_compiles(tmp_path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("in the way")
+    with compiles_cached(blocked / "regex"):
+        assert re.compile(BIG) == fresh(BIG)
+    assert blocked.read_text() == "in the way"
+
+
+def test_re_compile_is_restored_after_the_context_even_on_error(tmp_path) -> None:
+    with pytest.raises(KeyError), compiles_cached(tmp_path):
+        assert re.compile is not re_compile
+        raise KeyError("boom")
+    assert re.compile is re_compile
+    with compiles_cached(None):
+        assert re.compile is re_compile
+
+
+def test_spacy_loads_from_the_cache_with_the_same_tokenizer(tmp_path) -> None:
+    """Two processes load the French pipeline with one cache: the first compiles and
+    saves the tokenizer's pattern, the second reads it; both tokenize alike, and the
+    pattern the second uses is the one re compiles."""
+    script = (
+        "import json, re, sys\n"
+        "from pathlib import Path\n"
+        "from index.ner import _load_pipeline\n"
+        "nlp = _load_pipeline(True, Path(sys.argv[1]))\n"
+        "match = nlp.tokenizer.token_match.__self__\n"
+        "text = \"Aujourd'hui, l'anti-drogue et le porte-parole de l'OCRTEH, M. Droguet.\"\n"
+        "print(json.dumps({'tokens': [t.text for t in nlp(text)],\n"
+        "                  'chars': len(match.pattern),\n"
+        "                  'same': match == re.compile(match.pattern, 0)}))\n"
+    )
+    cache = tmp_path / "regex"
+    runs = []
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-P", "-c", script, str(cache)],
+                             capture_output=True, text=True, check=True).stdout
+        runs.append(json.loads(out))
+        assert len(list(cache.iterdir())) == 1
+    assert runs[0] == runs[1]
+    assert runs[1]["same"] is True
+    assert runs[1]["chars"] >= MIN_CHARS
+    assert runs[1]["tokens"][:3] == ["Aujourd'hui", ",", "l'"]
+    assert "porte-parole" in runs[1]["tokens"]
