@@ -100,7 +100,8 @@ class EntityTagger:
     Args:
         cache_size: how many sentences to remember (query time).
         regex_cache: where spaCy's largest compiled pattern is kept between
-            processes (`index.regex_cache`); None compiles it at every load.
+            processes (`index.regex_cache`); None compiles it at every load. The
+            pipeline is loaded once per process: the first tagger to load it decides.
     """
 
     def __init__(self, cache_size: int = 200_000, regex_cache: Path | None = None) -> None:

@@ -5,13 +5,15 @@ pattern of 1.45 million characters: 1.9 s of CPU each time a process loads the
 pipeline, the largest fixed cost of indexing a few documents. Python cannot save
 a compiled pattern (pickling keeps only its source, compiled again when loaded),
 but it can save what its compiler hands the regex engine: a list of integers,
-which the engine checks (`_sre.compile`) before using it.
+which the engine takes back (`_sre.compile`) after checking that it is well formed.
 
 While `compiles_cached(folder)` is active, `re.compile` of a pattern of at least
 `MIN_CHARS` characters reads that list from a file named by a hash of the
-pattern, its flags and the Python build, or compiles and saves it. Anything
-unexpected (another interpreter, a damaged or unwritable file) compiles the
-pattern as usual: the cache changes how long loading takes, never the pattern.
+pattern, its flags and the Python build, or compiles and saves it. Each file
+carries a SHA-256 of its content, checked before use: a damaged file, like an
+unwritable folder or a Python this module does not know, means the pattern is
+compiled as usual (and the file written again). Warnings of re's parser are
+given by the run that compiles, not by those that read the file.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from typing import Any
 MIN_CHARS = 100_000  # smaller patterns compile in milliseconds: not worth a file
 FORMAT = 1  # bump when the file layout changes
 _ITEM = "I"  # array type code of the engine's code words (checked in `supported`)
-_patching = threading.Lock()  # one active patch of re.compile at a time
+# CPython versions whose `re._compiler.compile` is what `_compile_parts` repeats.
+_KNOWN = ((3, 11), (3, 12))
+_patching = threading.RLock()  # one patch of re.compile at a time (nested: no deadlock)
 
 Parts = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 
@@ -44,7 +48,7 @@ def supported() -> bool:
         from re import _compiler, _parser  # type: ignore[attr-defined]
     except ImportError:
         return False
-    return (sys.implementation.name == "cpython"
+    return (sys.implementation.name == "cpython" and sys.version_info[:2] in _KNOWN
             and callable(getattr(_parser, "parse", None))
             and callable(getattr(_compiler, "_code", None))
             and getattr(_sre, "CODESIZE", 0) == array.array(_ITEM).itemsize == 4)
@@ -52,7 +56,7 @@ def supported() -> bool:
 
 def cache_file(folder: Path, pattern: str, flags: int) -> Path:
     """The file holding the compiled form of `pattern` with `flags` on this Python."""
-    digest = hashlib.sha256(f"{FORMAT} {sys.version} {sys.byteorder} {flags}\n".encode())
+    digest = hashlib.sha256(f"{FORMAT} {sys.version} {sys.byteorder} {int(flags)}\n".encode())
     digest.update(pattern.encode("utf-8", "surrogatepass"))
     return folder / f"{digest.hexdigest()[:32]}.sre"
 
@@ -81,31 +85,41 @@ def _engine(pattern: str, parts: Parts) -> re.Pattern[str]:
     return compiled
 
 
+def _checksum(fields: bytes, body: bytes) -> str:
+    return hashlib.sha256(fields + b"\n" + body).hexdigest()
+
+
 def _read(path: Path) -> Parts:
-    """Parts saved by `_write`; ValueError when the file is not one."""
-    data = path.read_bytes()
-    header, _, body = data.partition(b"\n")
-    meta = json.loads(header)
+    """Parts saved by `_write`; ValueError when the file is not one, or is damaged."""
+    header, _, body = path.read_bytes().partition(b"\n")
+    fields, _, checksum = header.rpartition(b" ")
+    if checksum.decode("ascii", "replace") != _checksum(fields, body):
+        raise ValueError(f"{path}: damaged (checksum)")
+    meta = json.loads(fields)
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a compiled pattern of this version")
     code = array.array(_ITEM)
     code.frombytes(body)
-    if meta.get("format") != FORMAT or len(code) != meta["words"]:
-        raise ValueError(f"{path}: not a complete compiled pattern")
     return (int(meta["flags"]), code.tolist(), int(meta["groups"]),
             {str(k): int(v) for k, v in meta["groupindex"].items()},
             tuple(meta["indexgroup"]))
 
 
 def _write(path: Path, parts: Parts) -> None:
-    """Save `parts` at `path` atomically (a reader never sees half a file)."""
+    """Save `parts` at `path` atomically (a reader never sees half a file), readable
+    by whoever the umask lets read new files."""
     flags, code, groups, groupindex, indexgroup = parts
-    header = json.dumps({"format": FORMAT, "flags": flags, "groups": groups,
-                         "groupindex": groupindex, "indexgroup": list(indexgroup),
-                         "words": len(code)})
+    fields = json.dumps({"format": FORMAT, "flags": flags, "groups": groups,
+                         "groupindex": groupindex, "indexgroup": list(indexgroup)}).encode()
+    body = array.array(_ITEM, code).tobytes()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(header.encode() + b"\n" + array.array(_ITEM, code).tobytes())
+            out.write(fields + b" " + _checksum(fields, body).encode() + b"\n" + body)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -115,11 +129,12 @@ def _write(path: Path, parts: Parts) -> None:
 def compile_cached(folder: Path, pattern: str, flags: int = 0) -> re.Pattern[str]:
     """`re.compile(pattern, flags)`, its compiled form read from `folder` when saved
     there before, else compiled and saved (when the folder is writable)."""
+    flags = int(flags)
     path = cache_file(folder, pattern, flags)
     try:
         return _engine(pattern, _read(path))
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError):
-        pass  # not saved yet, or damaged: compiled again below
+    except Exception:  # noqa: BLE001  # not saved yet, or unusable: compiled again below
+        pass
     parts = _compile_parts(pattern, flags)
     compiled = _engine(pattern, parts)
     with suppress(OSError):  # a read-only cache: compiled every time, as without one
@@ -131,6 +146,10 @@ def compile_cached(folder: Path, pattern: str, flags: int = 0) -> re.Pattern[str
 def compiles_cached(folder: Path | None) -> Iterator[None]:
     """Serve `re.compile` of patterns of `MIN_CHARS` or more from `folder` while active.
 
+    The patch is process-wide: another thread compiling meanwhile goes through it
+    too, and gets what `re.compile` gives. A module that kept a reference to the
+    patched function gets plain `re.compile` once the context has ended.
+
     Args:
         folder: where compiled patterns are kept; None (or an unsupported Python)
             leaves `re.compile` alone.
@@ -141,20 +160,24 @@ def compiles_cached(folder: Path | None) -> Iterator[None]:
     with _patching:
         original = re.compile
         served: dict[tuple[str, int], re.Pattern[str]] = {}
+        active = [True]
 
         def compile_maybe_cached(pattern: Any, flags: Any = 0) -> Any:
-            if isinstance(pattern, str) and len(pattern) >= MIN_CHARS and not flags & re.DEBUG:
-                key = (pattern, int(flags))
-                if key not in served:
-                    try:
-                        served[key] = compile_cached(folder, pattern, int(flags))
-                    except Exception:  # noqa: BLE001  # re's own compile decides, and raises
-                        return original(pattern, flags)
-                return served[key]
-            return original(pattern, flags)
+            if (not active[0] or not isinstance(pattern, str) or len(pattern) < MIN_CHARS
+                    or flags & re.DEBUG):
+                return original(pattern, flags)
+            key = (pattern, int(flags))
+            if key not in served:
+                try:
+                    served[key] = compile_cached(folder, pattern, int(flags))
+                except Exception:  # noqa: BLE001  # re's own compile decides, and raises
+                    served[key] = original(pattern, flags)
+            return served[key]
 
-        setattr(re, "compile", compile_maybe_cached)  # noqa: B010  # mypy: no function assignment
         try:
+            setattr(re, "compile", compile_maybe_cached)  # noqa: B010  # mypy: no assigning
             yield
         finally:
+            active[0] = False
+            served.clear()
             setattr(re, "compile", original)  # noqa: B010

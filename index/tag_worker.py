@@ -189,7 +189,7 @@ def _worker_command(tagger: EntityTagger) -> list[str]:
     """The worker's command line, sharing `tagger`'s compiled-pattern cache."""
     if tagger.regex_cache is None:
         return WORKER
-    return [*WORKER, "--regex-cache", str(tagger.regex_cache)]
+    return command("index.tag_worker", f"--regex-cache={tagger.regex_cache}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

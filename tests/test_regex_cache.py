@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import array
 import json
+import os
 import re
 import subprocess
 import sys
@@ -37,6 +39,9 @@ def test_a_big_pattern_is_saved_then_read_back_identical(tmp_path, monkeypatch) 
     saved = cache_file(tmp_path, BIG, 0)
     assert saved.is_file()
     assert [p.name for p in tmp_path.iterdir()] == [saved.name]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert saved.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600
     assert first == fresh(BIG)  # same flags, pattern and code words
 
     def no_parsing(*args, **kwargs):
@@ -75,12 +80,54 @@ def test_a_damaged_file_is_compiled_again_and_replaced(tmp_path) -> None:
     assert saved.read_bytes() == whole
 
 
-def test_code_the_engine_rejects_is_not_used(tmp_path) -> None:
+def resaved(path: Path, fields: bytes, body: bytes) -> None:
+    """Write a file with a valid checksum over other content (as a buggy writer would)."""
+    path.write_bytes(fields + b" " + index.regex_cache._checksum(fields, body).encode()
+                     + b"\n" + body)
+
+
+def test_a_changed_code_word_fails_the_checksum(tmp_path) -> None:
+    """A changed literal is still well-formed code that the engine would accept (a
+    different pattern under the same source): the checksum refuses it."""
     compile_cached(tmp_path, BIG)
     saved = cache_file(tmp_path, BIG, 0)
-    header, _, body = saved.read_bytes().partition(b"\n")
-    saved.write_bytes(header + b"\n" + bytes(len(body)))  # as many words, all zero
-    assert compile_cached(tmp_path, BIG) == fresh(BIG)
+    whole = saved.read_bytes()
+    header, _, body = whole.partition(b"\n")
+    words = array.array("I", body)
+    at = words.index(ord("m"))  # the first literal "m" of "m0ot"
+    words[at] = ord("q")
+    saved.write_bytes(header + b"\n" + words.tobytes())
+    assert compile_cached(tmp_path, BIG).search("m0ot-a")
+    assert saved.read_bytes() == whole
+
+
+def test_code_the_engine_rejects_or_a_header_of_another_shape_is_not_used(tmp_path) -> None:
+    compile_cached(tmp_path, BIG)
+    saved = cache_file(tmp_path, BIG, 0)
+    whole = saved.read_bytes()
+    header, _, body = whole.partition(b"\n")
+    fields = header.rpartition(b" ")[0]
+    for bad_fields, bad_body in [(fields, bytes(len(body))),  # as many words, all zero
+                                 (b"[1]", body),  # JSON, not an object
+                                 (fields.replace(b'"format": 1', b'"format": 0'), body)]:
+        resaved(saved, bad_fields, bad_body)
+        assert compile_cached(tmp_path, BIG) == fresh(BIG)
+        assert saved.read_bytes() == whole
+
+
+def test_flags_given_as_re_flags_or_ints_name_one_file(tmp_path) -> None:
+    flags = re.IGNORECASE | re.MULTILINE
+    assert cache_file(tmp_path, BIG, flags) == cache_file(tmp_path, BIG, int(flags))
+    with compiles_cached(tmp_path):
+        assert re.compile(BIG, flags) == fresh(BIG, flags)
+    assert [p.name for p in tmp_path.iterdir()] == [cache_file(tmp_path, BIG, 2 | 8).name]
+
+
+def test_a_reference_kept_after_the_context_compiles_as_re_does(tmp_path) -> None:
+    with compiles_cached(tmp_path / "during"):
+        kept = re.compile
+    assert kept(BIG) == fresh(BIG)
+    assert not (tmp_path / "during").exists()  # nothing read or written once ended
 
 
 def test_the_file_depends_on_the_flags_and_the_pattern(tmp_path) -> None:
@@ -126,13 +173,20 @@ def test_re_compile_is_restored_after_the_context_even_on_error(tmp_path) -> Non
 
 def test_spacy_loads_from_the_cache_with_the_same_tokenizer(tmp_path) -> None:
     """Two processes load the French pipeline with one cache: the first compiles and
-    saves the tokenizer's pattern, the second reads it; both tokenize alike, and the
-    pattern the second uses is the one re compiles."""
+    saves the tokenizer's pattern, the second reads it (it parses no long pattern);
+    both tokenize alike, and the pattern the second uses is the one re compiles."""
     script = (
         "import json, re, sys\n"
         "from pathlib import Path\n"
         "from index.ner import _load_pipeline\n"
+        "parse = re._parser.parse\n"
+        "def short_only(pattern, flags=0, *rest):\n"
+        "    assert len(pattern) < 100_000, 'a long pattern parsed: not read from the cache'\n"
+        "    return parse(pattern, flags, *rest)\n"
+        "if sys.argv[2] == 'read':\n"
+        "    re._parser.parse = short_only\n"
         "nlp = _load_pipeline(True, Path(sys.argv[1]))\n"
+        "re._parser.parse = parse\n"
         "match = nlp.tokenizer.token_match.__self__\n"
         "text = \"Aujourd'hui, l'anti-drogue et le porte-parole de l'OCRTEH, M. Droguet.\"\n"
         "print(json.dumps({'tokens': [t.text for t in nlp(text)],\n"
@@ -141,8 +195,8 @@ def test_spacy_loads_from_the_cache_with_the_same_tokenizer(tmp_path) -> None:
     )
     cache = tmp_path / "regex"
     runs = []
-    for _ in range(2):
-        out = subprocess.run([sys.executable, "-P", "-c", script, str(cache)],
+    for mode in ("compile", "read"):
+        out = subprocess.run([sys.executable, "-P", "-c", script, str(cache), mode],
                              capture_output=True, text=True, check=True).stdout
         runs.append(json.loads(out))
         assert len(list(cache.iterdir())) == 1

@@ -262,7 +262,7 @@ def test_the_worker_shares_the_taggers_compiled_pattern_cache(tmp_path) -> None:
     cache = tmp_path / "regex"
     assert SplitTagger(EntityTagger())._command == index.tag_worker.WORKER
     command = SplitTagger(EntityTagger(regex_cache=cache))._command
-    assert command == [*index.tag_worker.WORKER, "--regex-cache", str(cache)]
+    assert command == [*index.tag_worker.WORKER, f"--regex-cache={cache}"]
     request = json.dumps({"texts": ["Jean Dupont dirige l'office à Nanterre."]}) + "\n"
     done = subprocess.run(command, input=request.encode(), capture_output=True, check=True)
     assert json.loads(done.stdout) == {"entities": [[[0, 11, "PER"], [30, 38, "LOC"]]]}
