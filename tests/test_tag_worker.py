@@ -193,6 +193,7 @@ def _splitting(monkeypatch, worker: list[str] | None = None) -> list:
     def recording(self: SplitTagger):
         proc = start(self)
         if proc is not None and proc not in started:
+            assert worker is None or proc.args[:len(worker)] == worker  # the one asked for
             started.append(proc)
         return proc
 
