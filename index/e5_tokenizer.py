@@ -7,13 +7,12 @@ saved tokenizer load without parsing its 17 MB ``tokenizer.json`` in Python.
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 from collections import deque
 from pathlib import Path
 from typing import Any
 
+from index.atomic import write_atomically
 from index.e5_file import E5File
 
 _META = "\u2581"
@@ -145,8 +144,5 @@ def declare_added_tokens(folder: Path) -> None:
     added = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))["added_tokens"]
     config["added_tokens_decoder"] = {
         str(t["id"]): {k: v for k, v in t.items() if k != "id"} for t in added}
-    fd, tmp = tempfile.mkstemp(prefix=".tokenizer_config.", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(config, handle, indent=2, ensure_ascii=False)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, config_path)
+    write_atomically(config_path, json.dumps(config, indent=2, ensure_ascii=False).encode(),
+                     mode=0o644)

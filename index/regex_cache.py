@@ -21,15 +21,15 @@ from __future__ import annotations
 import array
 import hashlib
 import json
-import os
 import re
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+
+from index.atomic import write_atomically
 
 MIN_CHARS = 100_000  # smaller patterns compile in milliseconds: not worth a file
 FORMAT = 1  # bump when the file layout changes
@@ -113,17 +113,7 @@ def _write(path: Path, parts: Parts) -> None:
                          "groupindex": groupindex, "indexgroup": list(indexgroup)}).encode()
     body = array.array(_ITEM, code).tobytes()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(fields + b" " + _checksum(fields, body).encode() + b"\n" + body)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, fields + b" " + _checksum(fields, body).encode() + b"\n" + body)
 
 
 def compile_cached(folder: Path, pattern: str, flags: int = 0) -> re.Pattern[str]:
