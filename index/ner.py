@@ -117,13 +117,17 @@ class EntityTagger:
             without_torch: load without importing torch (see `_load_pipeline`).
         """
         if not _pipeline:
-            threading.Thread(target=_shared_pipeline, args=(without_torch, self.regex_cache),
+            threading.Thread(target=self._nlp, args=(without_torch,),
                              name="spacy-load", daemon=True).start()
+
+    def _nlp(self, without_torch: bool = False) -> Any:
+        """The process's pipeline (see `_shared_pipeline`), loaded with this tagger's cache."""
+        return _shared_pipeline(without_torch, self.regex_cache)
 
     @property
     def available(self) -> bool:
         """True when the spaCy pipeline loads."""
-        return _shared_pipeline(regex_cache=self.regex_cache) is not None
+        return self._nlp() is not None
 
     def tag(self, texts: list[str], tick: Callable[[int], None] | None = None
             ) -> list[Entities] | None:
@@ -136,7 +140,7 @@ class EntityTagger:
         Returns:
             One tuple per text, or None when spaCy cannot load.
         """
-        nlp = _shared_pipeline(without_torch=True, regex_cache=self.regex_cache)
+        nlp = self._nlp(without_torch=True)
         if nlp is None:
             return None
         found = []
@@ -162,7 +166,7 @@ class EntityTagger:
         """
         with self._lock:
             missing = {key: text for key, text in items if key not in self._cache}
-            nlp = _shared_pipeline(regex_cache=self.regex_cache) if missing else None
+            nlp = self._nlp() if missing else None
             if nlp is None:  # all cached, or no spaCy: nothing to tag
                 return [self._cache.get(key, ()) for key, _ in items]
             if len(self._cache) + len(missing) > self._size:

@@ -150,16 +150,16 @@ def compiles_cached(folder: Path | None) -> Iterator[None]:
     with _patching:
         original = re.compile
         served: dict[tuple[str, int], re.Pattern[str]] = {}
-        active = [True]
+        active = True
 
         def compile_maybe_cached(pattern: Any, flags: Any = 0) -> Any:
-            if (not active[0] or not isinstance(pattern, str) or len(pattern) < MIN_CHARS
+            if (not active or not isinstance(pattern, str) or len(pattern) < MIN_CHARS
                     or flags & re.DEBUG):
                 return original(pattern, flags)
             key = (pattern, int(flags))
             if key not in served:
                 try:
-                    served[key] = compile_cached(folder, pattern, int(flags))
+                    served[key] = compile_cached(folder, *key)
                 except Exception:  # noqa: BLE001  # re's own compile decides, and raises
                     served[key] = original(pattern, flags)
             return served[key]
@@ -168,6 +168,6 @@ def compiles_cached(folder: Path | None) -> Iterator[None]:
             setattr(re, "compile", compile_maybe_cached)  # noqa: B010  # mypy: no assigning
             yield
         finally:
-            active[0] = False
+            active = False
             served.clear()
             setattr(re, "compile", original)  # noqa: B010
