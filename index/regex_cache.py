@@ -11,9 +11,13 @@ While `compiles_cached(folder)` is active, `re.compile` of a pattern of at least
 `MIN_CHARS` characters reads that list from a file named by a hash of the
 pattern, its flags and the Python build, or compiles and saves it. Each file
 carries a SHA-256 of its content, checked before use: a damaged file, like an
-unwritable folder or a Python this module does not know, means the pattern is
-compiled as usual (and the file written again). Warnings of re's parser are
-given by the run that compiles, not by those that read the file.
+unwritable folder (which is warned about) or a Python this module does not know,
+means the pattern is compiled as usual (and the file written again). Warnings of
+re's parser are given by the run that compiles, not by those that read the file.
+
+Reading a file marks it used (its modification time); saving one removes the
+files no load has read for `UNUSED_DAYS` (those of an older Python or spaCy) and
+the temporary files of writes killed more than a day ago.
 """
 
 from __future__ import annotations
@@ -21,9 +25,12 @@ from __future__ import annotations
 import array
 import hashlib
 import json
+import os
 import re
 import sys
 import threading
+import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -33,6 +40,8 @@ from index.atomic import write_atomically
 
 MIN_CHARS = 100_000  # smaller patterns compile in milliseconds: not worth a file
 FORMAT = 1  # bump when the file layout changes
+UNUSED_DAYS = 30  # a saved pattern no load has read for this long is removed
+_TEMP_DAYS = 1  # a temporary file this old is a killed write's, not one in progress
 _ITEM = "I"  # array type code of the engine's code words (checked in `supported`)
 # CPython versions whose `re._compiler.compile` is what `_compile_parts` repeats.
 _KNOWN = ((3, 11), (3, 12))
@@ -122,14 +131,44 @@ def compile_cached(folder: Path, pattern: str, flags: int = 0) -> re.Pattern[str
     flags = int(flags)
     path = cache_file(folder, pattern, flags)
     try:
-        return _engine(pattern, _read(path))
+        compiled = _engine(pattern, _read(path))
     except Exception:  # noqa: BLE001  # not saved yet, or unusable: compiled again below
         pass
+    else:
+        with suppress(OSError):  # marks it used (a read-only cache stays as it is)
+            os.utime(path)
+        return compiled
     parts = _compile_parts(pattern, flags)
     compiled = _engine(pattern, parts)
-    with suppress(OSError):  # a read-only cache: compiled every time, as without one
+    try:
         _write(path, parts)
+    except OSError as error:
+        warnings.warn(f"could not save a compiled pattern in {folder} ({error}): it will be "
+                      "compiled again at every load (about 2 s for spaCy's French tokenizer); "
+                      "make that folder writable", RuntimeWarning, stacklevel=2)
+    else:
+        with suppress(OSError):
+            prune(folder, keep=path)
     return compiled
+
+
+def prune(folder: Path, keep: Path, now: float | None = None) -> list[Path]:
+    """Remove the saved patterns of `folder` unused for `UNUSED_DAYS` but `keep`, and
+    temporary files older than a day; return what was removed."""
+    now = time.time() if now is None else now
+    removed = []
+    for entry in folder.iterdir():
+        if entry.suffix == ".sre" and entry != keep:
+            limit = UNUSED_DAYS
+        elif entry.name.startswith(".") and entry.suffix == ".tmp":
+            limit = _TEMP_DAYS
+        else:
+            continue
+        with suppress(OSError):  # gone already, or another process's to remove
+            if now - entry.stat().st_mtime > limit * 86_400:
+                entry.unlink()
+                removed.append(entry)
+    return removed
 
 
 @contextmanager

@@ -8,12 +8,20 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 import index.regex_cache
-from index.regex_cache import MIN_CHARS, cache_file, compile_cached, compiles_cached
+from index.regex_cache import (
+    MIN_CHARS,
+    UNUSED_DAYS,
+    cache_file,
+    compile_cached,
+    compiles_cached,
+    prune,
+)
 
 # Named groups, case folding, classes and alternation: what the engine's extra
 # arguments (group names, flags) carry besides the code.
@@ -154,12 +162,54 @@ def test_an_invalid_pattern_raises_as_re_does(tmp_path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_unwritable_folder_still_compiles(tmp_path) -> None:
+def test_an_unwritable_folder_still_compiles_and_says_so(tmp_path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("in the way")
-    with compiles_cached(blocked / "regex"):
+    with (pytest.warns(RuntimeWarning, match=r"could not save a compiled pattern in .*file/regex"
+                       r" .*make that folder writable"),
+          compiles_cached(blocked / "regex")):
         assert re.compile(BIG) == fresh(BIG)
     assert blocked.read_text() == "in the way"
+
+
+def test_reading_a_saved_pattern_marks_it_used(tmp_path) -> None:
+    compile_cached(tmp_path, BIG)
+    saved = cache_file(tmp_path, BIG, 0)
+    os.utime(saved, (1_000_000, 1_000_000))
+    assert compile_cached(tmp_path, BIG) == fresh(BIG)
+    assert saved.stat().st_mtime > time.time() - 60
+
+
+def test_saving_removes_unused_patterns_and_killed_writes(tmp_path) -> None:
+    day = 86_400
+    old = time.time() - (UNUSED_DAYS + 1) * day
+    entries = {name: tmp_path / name for name in (
+        "old.sre", "recent.sre", ".old.sre.0a1b.tmp", ".recent.sre.2c3d.tmp", "notes.txt")}
+    for name, entry in entries.items():
+        entry.write_text(name)
+    for name in ("old.sre", ".old.sre.0a1b.tmp", "notes.txt"):
+        os.utime(entries[name], (old, old))
+    recent = time.time() - (UNUSED_DAYS - 1) * day
+    os.utime(entries["recent.sre"], (recent, recent))
+    os.utime(entries[".recent.sre.2c3d.tmp"], (time.time() - day / 2,) * 2)
+
+    assert compile_cached(tmp_path, BIG) == fresh(BIG)  # a miss: saves, then prunes
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [".recent.sre.2c3d.tmp", "notes.txt", "recent.sre", cache_file(tmp_path, BIG, 0).name])
+
+    os.utime(entries["recent.sre"], (old, old))
+    assert compile_cached(tmp_path, BIG) == fresh(BIG)  # a hit removes nothing
+    assert entries["recent.sre"].exists()
+
+
+def test_prune_keeps_the_file_it_is_told_to_keep(tmp_path) -> None:
+    kept = tmp_path / "kept.sre"
+    kept.write_text("x")
+    stale = tmp_path / "stale.sre"
+    stale.write_text("y")
+    later = time.time() + (UNUSED_DAYS + 1) * 86_400
+    assert prune(tmp_path, keep=kept, now=later) == [stale]
+    assert [p.name for p in tmp_path.iterdir()] == ["kept.sre"]
 
 
 def test_re_compile_is_restored_after_the_context_even_on_error(tmp_path) -> None:
