@@ -22,8 +22,9 @@ import numpy as np
 from benchmarks.reader_data import Group, ask_all, groups, training_questions
 from index.layout import open_stores
 from qa import reader_model
-from qa.abstain import ABSTAIN_FEATURES, abstain_features
+from qa.abstain import ABSTAIN_FEATURES, abstain_features, known_alignment
 from qa.config import Settings
+from qa.extract import ALIGN
 from qa.features import FEATURES, feature_matrix
 from qa.service import QAService, make_embedder
 
@@ -150,12 +151,14 @@ def train_abstention(data: list[Group], w: np.ndarray, cross: bool = False) -> n
     rows, labels, hits = [], [], []
     print("cross-language" if cross else "same language")
     for g in data:
-        s = features(g, bool(cross)) @ w
-        best = g.cands[int(np.argmax(s))]
-        rows.append(abstain_features(g.asked.question.question, g.cands, best, float(s.max()),
-                                     bool(cross)))
+        matrix = features(g, bool(cross))
+        s = matrix @ w
+        i = int(np.argmax(s))
+        rows.append(abstain_features(g.asked.question.question, g.cands, g.cands[i],
+                                     float(s.max()), bool(cross),
+                                     known_alignment(matrix[:, ALIGN], i)))
         labels.append(float(g.answerable))
-        hits.append(bool(g.y[int(np.argmax(s))]))
+        hits.append(bool(g.y[i]))
     X, y = np.array(rows), np.array(labels)
     a = train_logistic(X, y)
     prob = 1 / (1 + np.exp(-(np.hstack([X, np.ones((len(X), 1))]) @ a)))

@@ -24,7 +24,7 @@ from index.docstore import DocStore
 from index.ner import EntityTagger
 from index.tokens import QueryTokens
 from qa import reader_model
-from qa.abstain import ABSTAIN_FEATURES, abstain_features, probability
+from qa.abstain import ABSTAIN_FEATURES, abstain_features, known_alignment, probability
 from qa.candidates import gather, relevance
 from qa.features import ANAPHOR, FEATURES, Candidate, cross_language, feature_matrix, shared_words
 from qa.ner import LABELS, candidate_entities
@@ -35,6 +35,7 @@ from qa.types import Passage, Span
 # A neighbouring sentence scoring within this margin of the best joins the answer
 # (measured on held-out PIAF training paragraphs, see the README).
 NEIGHBOUR_MARGIN = 2.0
+ALIGN = FEATURES.index("align")  # the raw token alignment, which the confidence reads too
 
 
 @dataclass(frozen=True)
@@ -104,25 +105,35 @@ class SentenceReader:
             return None
         kind = question_type(question)
         entities = self.entities(kind, candidates)
+        matrix = self.features(question, kind, candidates, entities, query_tokens)
         return self.choose(question, kind, candidates, entities,
-                           self.score(question, kind, candidates, entities, query_tokens))
+                           self.weigh(question, candidates, matrix), matrix[:, ALIGN])
 
-    def score(self, question: str, kind: str, candidates: list[Candidate],
-              entities: list[list[tuple[int, int]]] | None,
-              query_tokens: QueryTokens | None = None) -> np.ndarray:
-        """One score per candidate (higher is better)."""
+    def features(self, question: str, kind: str, candidates: list[Candidate],
+                 entities: list[list[tuple[int, int]]] | None,
+                 query_tokens: QueryTokens | None = None) -> np.ndarray:
+        """One row of `qa.features.FEATURES` per candidate."""
+        return feature_matrix(question, kind, candidates, entities,
+                              cross_language(question, candidates), query_tokens)
+
+    def weigh(self, question: str, candidates: list[Candidate], matrix: np.ndarray
+              ) -> np.ndarray:
+        """The score of each candidate from its `features` (higher is better)."""
         cross = cross_language(question, candidates)
-        weights = self.weights.sentence_cross if cross else self.weights.sentence
-        matrix = feature_matrix(question, kind, candidates, entities, cross, query_tokens)
-        return matrix @ np.array(weights)
+        return matrix @ np.array(self.weights.sentence_cross if cross else self.weights.sentence)
 
     def choose(self, question: str, kind: str, candidates: list[Candidate],
-               entities: list[list[tuple[int, int]]] | None, scores: np.ndarray) -> Selection:
-        """The answer around the best-scoring candidate, its highlight and confidence."""
+               entities: list[list[tuple[int, int]]] | None, scores: np.ndarray,
+               align: np.ndarray | None = None) -> Selection:
+        """The answer around the best-scoring candidate, its highlight and confidence.
+
+        `align`, each candidate's raw token alignment (the `align` column of its
+        features), feeds the confidence; None (or all zeros) when unknown."""
         i = int(np.argmax(scores))
         best = candidates[i]
         cross = cross_language(question, candidates)
-        confidence = self.confidence(question, candidates, best, float(scores.max()), cross)
+        confidence = self.confidence(question, candidates, best, float(scores.max()), cross,
+                                     None if align is None else known_alignment(align, i))
         own = answer_span(best)
         span = with_neighbour(candidates, scores, i, own)
         highlight = highlight_span(kind, best, question, entities[i] if entities else None)
@@ -145,7 +156,8 @@ class SentenceReader:
         return Span(span.start + a, span.start + b)
 
     def confidence(self, question: str, candidates: list[Candidate], best: Candidate,
-                   best_score: float, cross: bool = False) -> float:
+                   best_score: float, cross: bool = False,
+                   align: tuple[float, float] | None = None) -> float:
         """Probability that `best` answers (logistic over `ABSTAIN_FEATURES`).
 
         Args:
@@ -155,10 +167,12 @@ class SentenceReader:
             best_score: its score.
             cross: the question is in another language than the text (the
                 cross-language scorer and abstention weights apply).
+            align: the token alignment of `best` and the best of the candidates'
+                (None: unknown).
         """
         weights = self.weights.abstain_cross if cross else self.weights.abstain
-        return probability(abstain_features(question, candidates, best, best_score, cross),
-                           weights)
+        return probability(abstain_features(question, candidates, best, best_score, cross,
+                                            align), weights)
 
 
 def answer_span(best: Candidate) -> Span:

@@ -37,7 +37,7 @@ SENTENCE = {
     "passage_rank": -0.2121,
     "cos_local": 0.2330,
     "cos_local_gap": 0.2020,
-    "align": 1.7099,
+    "align": 1.7098,
     "align_gap": 2.0471,
 }
 SENTENCE_CROSS = {
@@ -72,14 +72,18 @@ SENTENCE_CROSS = {
     "align_gap": 2.4290,
 }
 ABSTAIN = {
-    "max_cos": 33.5890,
-    "best_score": 0.3127,
-    "coverage": 1.7669,
-    "bias": -28.7610,
+    "max_cos": 25.1326,
+    "best_score": 0.2435,
+    "coverage": 1.4787,
+    "align": 5.9229,
+    "max_align": 4.6633,
+    "bias": -29.9821,
 }
 ABSTAIN_CROSS = {
-    "max_cos": 44.0340,
-    "best_score": 0.2247,
+    "max_cos": 23.2785,
+    "best_score": 0.1868,
     "coverage": 0.0000,
-    "bias": -36.5310,
+    "align": 6.1119,
+    "max_align": 14.2089,
+    "bias": -35.7595,
 }

@@ -53,6 +53,25 @@ def _dev_questions() -> list[dict]:
     return [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
 
 
+def test_the_confidence_reads_the_questions_token_alignment(
+        seeds_service: QAService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The abstention model gets the alignment the scorer computed, not the value it
+    falls back to when an index has no token vectors."""
+    reader = seeds_service.reader
+    seen: list[tuple[float, float] | None] = []
+    confidence = reader.confidence
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(args[5] if len(args) > 5 else kwargs.get("align"))
+        return confidence(*args, **kwargs)
+
+    monkeypatch.setattr(reader, "confidence", spy)
+    seeds_service.ask("who leads the OCRTEH?")
+    assert len(seen) == 1 and seen[0] is not None
+    aligned, best = seen[0]
+    assert 0.7 < aligned <= best < 1.0
+
+
 @pytest.mark.parametrize("item", _dev_questions(), ids=lambda item: item["id"])
 def test_dev_question(seeds_service: QAService, item: dict) -> None:
     reply = answer_to_dict(seeds_service.ask(item["question"]))
