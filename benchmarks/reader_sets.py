@@ -25,7 +25,7 @@ from benchmarks.reader_data import Group, ask_all, groups
 from index.layout import open_stores
 from qa.config import Settings
 from qa.eval import load_questions
-from qa.extract import ALIGN, SentenceReader
+from qa.extract import SentenceReader
 from qa.metrics import answer_in_quote
 from qa.service import QAService, make_embedder
 
@@ -48,11 +48,9 @@ def measure(reader: SentenceReader, found: list[Group], n_questions: int,
     tops, hits, chars = [], 0, []
     for g in found:
         q = g.asked.question
-        matrix = reader.features(q.question, g.kind, g.cands, g.entities, g.asked.tokens)
-        scores = reader.weigh(q.question, g.cands, matrix)
+        scores, chosen = reader.decide(q.question, g.kind, g.cands, g.entities, g.asked.tokens)
         if g.y.any():
             tops.append(g.y[int(np.argmax(scores))])
-        chosen = reader.choose(q.question, g.kind, g.cands, g.entities, scores, matrix[:, ALIGN])
         document = reader.docs.get_document(chosen.source)
         assert document is not None
         quote = document.text[chosen.span.start:chosen.span.end]

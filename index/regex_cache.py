@@ -15,7 +15,7 @@ unwritable folder (which is warned about) or a Python this module does not know,
 means the pattern is compiled as usual (and the file written again). Warnings of
 re's parser are given by the run that compiles, not by those that read the file.
 
-Reading a file marks it used (its modification time); saving one removes the
+Reading a file marks it used (its modification time); each use removes the
 files no load has read for `UNUSED_DAYS` (those of an older Python or spaCy) and
 the temporary files of writes killed more than a day ago.
 """
@@ -137,6 +137,7 @@ def compile_cached(folder: Path, pattern: str, flags: int = 0) -> re.Pattern[str
     else:
         with suppress(OSError):  # marks it used (a read-only cache stays as it is)
             os.utime(path)
+            prune(folder, keep=path)
         return compiled
     parts = _compile_parts(pattern, flags)
     compiled = _engine(pattern, parts)
@@ -144,8 +145,8 @@ def compile_cached(folder: Path, pattern: str, flags: int = 0) -> re.Pattern[str
         _write(path, parts)
     except OSError as error:
         warnings.warn(f"could not save a compiled pattern in {folder} ({error}): it will be "
-                      "compiled again at every load (about 2 s for spaCy's French tokenizer); "
-                      "make that folder writable", RuntimeWarning, stacklevel=2)
+                      "compiled again at every load (about 2 s for spaCy's French tokenizer)",
+                      RuntimeWarning, stacklevel=2)
     else:
         with suppress(OSError):
             prune(folder, keep=path)
@@ -199,6 +200,8 @@ def compiles_cached(folder: Path | None) -> Iterator[None]:
             if key not in served:
                 try:
                     served[key] = compile_cached(folder, *key)
+                except Warning:  # warnings made errors: raised as asked, not compiled twice
+                    raise
                 except Exception:  # noqa: BLE001  # re's own compile decides, and raises
                     served[key] = original(pattern, flags)
             return served[key]

@@ -64,11 +64,17 @@ def abstain_features(question: str, candidates: list[Candidate], best: Candidate
 
 
 def known_alignment(column: np.ndarray, best: int) -> tuple[float, float] | None:
-    """`abstain_features`' `align` from the raw alignment of each candidate: None when
-    no candidate has any (the index holds no token vectors)."""
-    if not column.any():
+    """`abstain_features`' `align` from the raw alignment of each candidate.
+
+    A candidate without token vectors has 0 there: the chosen one's then counts as
+    `ALIGN_UNKNOWN`, and the best is taken among the others. None when no candidate
+    has any (the index holds no token vectors).
+    """
+    known = np.isfinite(column) & (column != 0)
+    if not known.any():
         return None
-    return float(column[best]), float(column.max())
+    aligned = float(column[best]) if known[best] else ALIGN_UNKNOWN[0]
+    return aligned, max(float(column[known].max()), aligned)
 
 
 def probability(features: tuple[float, ...], weights: tuple[float, ...]) -> float:

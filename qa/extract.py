@@ -104,10 +104,16 @@ class SentenceReader:
         if not candidates:
             return None
         kind = question_type(question)
-        entities = self.entities(kind, candidates)
+        return self.decide(question, kind, candidates, self.entities(kind, candidates),
+                           query_tokens)[1]
+
+    def decide(self, question: str, kind: str, candidates: list[Candidate],
+               entities: list[list[tuple[int, int]]] | None,
+               query_tokens: QueryTokens | None = None) -> tuple[np.ndarray, Selection]:
+        """The score of each candidate, and the answer chosen from them."""
         matrix = self.features(question, kind, candidates, entities, query_tokens)
-        return self.choose(question, kind, candidates, entities,
-                           self.weigh(question, candidates, matrix), matrix[:, ALIGN])
+        scores = self.weigh(question, candidates, matrix)
+        return scores, self.choose(question, kind, candidates, entities, scores, matrix[:, ALIGN])
 
     def features(self, question: str, kind: str, candidates: list[Candidate],
                  entities: list[list[tuple[int, int]]] | None,

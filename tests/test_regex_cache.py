@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -166,10 +167,28 @@ def test_an_unwritable_folder_still_compiles_and_says_so(tmp_path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("in the way")
     with (pytest.warns(RuntimeWarning, match=r"could not save a compiled pattern in .*file/regex"
-                       r" .*make that folder writable"),
+                       r" \(.*\): it will be compiled again at every load"),
           compiles_cached(blocked / "regex")):
         assert re.compile(BIG) == fresh(BIG)
     assert blocked.read_text() == "in the way"
+
+
+def test_warnings_made_errors_raise_instead_of_compiling_twice(tmp_path, monkeypatch) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("in the way")
+    compiled: list[str] = []
+    compile_parts = index.regex_cache._compile_parts
+
+    def counted(pattern: str, flags: int):  # type: ignore[no-untyped-def]
+        compiled.append(pattern)
+        return compile_parts(pattern, flags)
+
+    monkeypatch.setattr(index.regex_cache, "_compile_parts", counted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(RuntimeWarning), compiles_cached(blocked / "regex"):
+            re.compile(BIG)
+    assert len(compiled) == 1
 
 
 def test_reading_a_saved_pattern_marks_it_used(tmp_path) -> None:
@@ -198,8 +217,9 @@ def test_saving_removes_unused_patterns_and_killed_writes(tmp_path) -> None:
         [".recent.sre.2c3d.tmp", "notes.txt", "recent.sre", cache_file(tmp_path, BIG, 0).name])
 
     os.utime(entries["recent.sre"], (old, old))
-    assert compile_cached(tmp_path, BIG) == fresh(BIG)  # a hit removes nothing
-    assert entries["recent.sre"].exists()
+    assert compile_cached(tmp_path, BIG) == fresh(BIG)  # a hit prunes too
+    assert not entries["recent.sre"].exists()
+    assert cache_file(tmp_path, BIG, 0).exists()
 
 
 def test_prune_keeps_the_file_it_is_told_to_keep(tmp_path) -> None:
