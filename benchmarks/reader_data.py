@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +82,20 @@ def ask_all(service: QAService, questions: list[EvalQuestion], cache: Path) -> l
              for q, v, t in zip(questions, vectors, tokens, strict=True)]
     cache.write_bytes(pickle.dumps({"key": key, "asked": asked}))
     return asked
+
+
+def asked_over(service: QAService, asked: list[Asked]) -> list[Asked]:
+    """The same questions (same vectors and tokens) retrieved from `service`'s index."""
+    return [replace(a, passages=service.retriever.retrieve(a.question.question, a.vector, DEPTH))
+            for a in asked]
+
+
+def out_of_corpus(service: QAService, asked: list[Asked], top_k: int = 10) -> list[Group]:
+    """One group per question asked over `service`'s index, which holds none of their
+    documents: labelled not answerable."""
+    found = [group(service.reader, a, a.passages[:top_k], answerable=False)
+             for a in asked_over(service, asked)]
+    return [g for g in found if g is not None]
 
 
 def group(reader: SentenceReader, asked: Asked, passages: list[Passage],

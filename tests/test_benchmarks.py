@@ -168,7 +168,8 @@ def test_fusion_sweep_and_training_on_a_tiny_corpus(service: QAService) -> None:
 
 
 def test_reader_measures_and_training_run_on_a_tiny_corpus(
-        service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     from benchmarks import reader_data, reader_sets, train_reader
     from qa.eval import EvalQuestion
     from qa.features import FEATURES
@@ -213,6 +214,14 @@ def test_reader_measures_and_training_run_on_a_tiny_corpus(
     # Coverage is constant across languages, and this fake model has no token vectors, so
     # the alignment is unknown (constant) too: no weight for either.
     assert a.shape == (6,) and a[2] == a[3] == a[4] == 0.0
+    elsewhere = reader_data.out_of_corpus(service, asked)  # here: the same corpus, relabelled
+    assert [(g.asked.question.id, g.answerable) for g in elsewhere] == [
+        ("q1", False), ("q2", False)]
+    capsys.readouterr()
+    train_reader.train_abstention(found, w, elsewhere=elsewhere)
+    table = capsys.readouterr().out.splitlines()
+    assert table[1].endswith("| abstained (out of corpus)")
+    assert all(len(row.split(" | ")) == 5 for row in table[2:11])
 
 
 def test_a_cut_peer_build_resumes_and_is_reported_from_its_runs(
