@@ -110,23 +110,11 @@ class SentenceReader:
     def decide(self, question: str, kind: str, candidates: list[Candidate],
                entities: list[list[tuple[int, int]]] | None,
                query_tokens: QueryTokens | None = None) -> tuple[np.ndarray, Selection]:
-        """The score of each candidate, and the answer chosen from them."""
-        matrix = self.features(question, kind, candidates, entities, query_tokens)
-        scores = self.weigh(question, candidates, matrix)
-        return scores, self.choose(question, kind, candidates, entities, scores, matrix[:, ALIGN])
-
-    def features(self, question: str, kind: str, candidates: list[Candidate],
-                 entities: list[list[tuple[int, int]]] | None,
-                 query_tokens: QueryTokens | None = None) -> np.ndarray:
-        """One row of `qa.features.FEATURES` per candidate."""
-        return feature_matrix(question, kind, candidates, entities,
-                              cross_language(question, candidates), query_tokens)
-
-    def weigh(self, question: str, candidates: list[Candidate], matrix: np.ndarray
-              ) -> np.ndarray:
-        """The score of each candidate from its `features` (higher is better)."""
+        """The score of each candidate (higher is better), and the answer chosen from them."""
         cross = cross_language(question, candidates)
-        return matrix @ np.array(self.weights.sentence_cross if cross else self.weights.sentence)
+        matrix = feature_matrix(question, kind, candidates, entities, cross, query_tokens)
+        scores = matrix @ np.array(self.weights.sentence_cross if cross else self.weights.sentence)
+        return scores, self.choose(question, kind, candidates, entities, scores, matrix[:, ALIGN])
 
     def choose(self, question: str, kind: str, candidates: list[Candidate],
                entities: list[list[tuple[int, int]]] | None, scores: np.ndarray,
